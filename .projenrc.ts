@@ -28,7 +28,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
   },
   tsconfigDev: {
-    include: ['examples/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    include: ['../examples/**/*.ts', '../bench/**/*.ts', '../scripts/**/*.ts'],
     compilerOptions: {},
   },
   gitignore: ['/dist/', '/.bench/'],
@@ -51,11 +51,11 @@ project.testTask.prependSpawn(project.compileTask);
 // Generated code: regenerate offline from the v1.6.1 CRDs beside the repo; output is committed.
 project.addTask('gen:imports', {
   description: 'Regenerate the L1 types in src/imports from the Gateway API CRDs (standard channel)',
-  exec: 'ts-node --project tsconfig.dev.json scripts/gen-imports.ts',
+  exec: 'ts-node --project test/tsconfig.json scripts/gen-imports.ts',
 });
 project.addTask('gen:schemas', {
   description: 'Regenerate the validation schemas in src/engine/schema/generated from the Gateway API CRDs',
-  exec: 'ts-node --project tsconfig.dev.json scripts/gen-schemas.ts',
+  exec: 'ts-node --project test/tsconfig.json scripts/gen-schemas.ts',
 });
 
 // The main job: synthesize and validate every example into dist/.
@@ -63,7 +63,7 @@ const examples = project.addTask('examples', {
   description: 'Synthesize every example app into dist/ and validate the output',
 });
 examples.spawn(project.compileTask);
-examples.exec('ts-node --project tsconfig.dev.json scripts/synth-examples.ts');
+examples.exec('ts-node --project test/tsconfig.json scripts/synth-examples.ts');
 
 project.addTask('bench:synth', {
   description: 'Benchmark: synthesize and validate 1,000 HttpRoutes across 100 namespaces',

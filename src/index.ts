@@ -1,5 +1,11 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './base';
+export * from './gateway-class';
+export * from './listener';
+export * from './gateway';
+export * from './shared-gateway';
+export * from './route-match';
+export * from './route-filter';
+export * from './backend';
+export * from './http-route';
+export * from './canary-route';
+export * from './reference-grant';

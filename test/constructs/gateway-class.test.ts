@@ -1,0 +1,54 @@
+import { ApiObject, Testing } from 'cdk8s';
+import { GatewayClass } from '../../src';
+import { chartIn, only, synthApp } from './util';
+
+describe('GatewayClass', () => {
+  test('synthesizes a cluster-scoped class without a namespace, even in a chart with one', () => {
+    const chart = chartIn('infra');
+    new GatewayClass(chart, 'Class', {
+      metadata: { name: 'ours' },
+      controllerName: 'example.com/gateway-controller',
+      description: 'the lightweight proxy',
+      parametersRef: { group: '', kind: 'ConfigMap', name: 'params', namespace: 'infra' },
+    });
+    const gc = only(synthApp(chart), 'GatewayClass');
+    expect(gc).toStrictEqual({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GatewayClass',
+      metadata: { name: 'ours' },
+      spec: {
+        controllerName: 'example.com/gateway-controller',
+        description: 'the lightweight proxy',
+        parametersRef: { group: '', kind: 'ConfigMap', name: 'params', namespace: 'infra' },
+      },
+    });
+  });
+
+  test('reports no namespace for a class in a namespaced chart', () => {
+    const gc = new GatewayClass(chartIn('infra'), 'Class', { controllerName: 'example.com/c' });
+    expect(gc.namespace).toBeUndefined();
+  });
+
+  test('keeps the ApiObject as child "Resource" so JSON patches work', () => {
+    const chart = chartIn();
+    const gc = new GatewayClass(chart, 'Class', { controllerName: 'example.com/c' });
+    ApiObject.of(gc).addJsonPatch({ op: 'add', path: '/spec/x-custom', value: 1 } as any);
+    expect(only(Testing.synth(chart), 'GatewayClass').spec['x-custom']).toBe(1);
+  });
+
+  test('rejects a description over 64 characters', () => {
+    expect(() => new GatewayClass(chartIn(), 'Class', { controllerName: 'example.com/c', description: 'x'.repeat(65) }))
+      .toThrow(/65 characters; the limit is 64/);
+  });
+
+  test('fails synth when the controller name is not domain/path', () => {
+    const chart = chartIn();
+    new GatewayClass(chart, 'Class', { metadata: { name: 'bad' }, controllerName: 'no-slash' });
+    expect(() => synthApp(chart)).toThrow(/GatewayClass bad spec.controllerName/);
+  });
+
+  test('imports a class by name', () => {
+    const gc = GatewayClass.fromGatewayClassName(chartIn('infra'), 'Imported', 'envoy');
+    expect([gc.name, gc.kind, gc.namespace]).toStrictEqual(['envoy', 'GatewayClass', undefined]);
+  });
+});
