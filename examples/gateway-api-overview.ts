@@ -43,10 +43,6 @@ class ProductionChart extends Chart {
   constructor(scope: Construct, id: string, gateway: Gateway) {
     super(scope, id, { namespace: 'production' });
 
-    new kplus.Namespace(this, 'Namespace', {
-      metadata: { name: 'production', labels: { 'gateway-access': 'allowed' } },
-    });
-
     const service = (name: string) => new kplus.Service(this, name, {
       metadata: { name },
       ports: [{ port: 8080 }],
@@ -86,6 +82,11 @@ class ProductionChart extends Chart {
 
 export function buildApp(props: AppProps = {}): App {
   const app = new App(props);
+  // Namespaces are cluster-scoped: they go in a chart without a namespace.
+  const namespaces = new Chart(app, 'namespaces');
+  new kplus.Namespace(namespaces, 'Production', {
+    metadata: { name: 'production', labels: { 'gateway-access': 'allowed' } },
+  });
   const infra = new InfraChart(app, 'infra');
   new ProductionChart(app, 'production', infra.gateway);
   return app;

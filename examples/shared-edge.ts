@@ -56,12 +56,6 @@ class AppsChart extends Chart {
   constructor(scope: Construct, id: string, infra: InfraChart) {
     super(scope, id, { namespace: 'apps' });
 
-    new kplus.Namespace(this, 'Namespace', {
-      metadata: {
-        name: 'apps',
-        labels: { 'shared-gateway-access': 'true', 'gateway-access': 'shared-edge' },
-      },
-    });
     const service = (name: string) => new kplus.Service(this, name, { metadata: { name }, ports: [{ port: 8080 }] });
     const checkoutV1 = service('checkout-v1');
 
@@ -112,6 +106,11 @@ class AppsChart extends Chart {
 
 export function buildApp(props: AppProps = {}): App {
   const app = new App(props);
+  // Namespaces are cluster-scoped: they go in a chart without a namespace.
+  const namespaces = new Chart(app, 'namespaces');
+  new kplus.Namespace(namespaces, 'Apps', {
+    metadata: { name: 'apps', labels: { 'shared-gateway-access': 'true', 'gateway-access': 'shared-edge' } },
+  });
   const infra = new InfraChart(app, 'infra');
   new AppsChart(app, 'apps', infra);
   return app;

@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import type { HttpRouteFilter } from './route-filter';
 import { compact, nameOf, namespaceOf } from './private/util';
+import type { HttpRouteFilter } from './route-filter';
 
 /** How much traffic a backend gets, and what happens to requests sent to it. */
 export interface BackendOptions {
@@ -107,12 +107,23 @@ export class Backend {
     } else if (ports.length > 0 && !ports.includes(port)) {
       throw new Error(`service ${name} exposes ports ${ports.join(', ')}, not ${port}; use one of them`);
     }
-    return new Backend('', 'Service', name, namespaceOf(service), { ...options, port });
+    const namespace = namespaceOf(service);
+    const backend = new Backend('', 'Service', name, namespace, { ...options, port });
+    backend._namespaceUnknown = namespace === undefined;
+    return backend;
   }
 
   public readonly port?: number;
   public readonly weight?: number;
   public readonly filters: HttpRouteFilter[];
+
+  /**
+   * The backend is an object of the app whose namespace neither it nor its chart names, so a
+   * route in a namespace cannot refer to it reliably.
+   *
+   * @internal
+   */
+  public _namespaceUnknown = false;
 
   private constructor(
     public readonly group: string,
@@ -135,7 +146,9 @@ export class Backend {
 
   /** The same backend with another weight. */
   public withWeight(weight: number): Backend {
-    return new Backend(this.group, this.kind, this.name, this.namespace, { port: this.port, weight, filters: this.filters });
+    const copy = new Backend(this.group, this.kind, this.name, this.namespace, { port: this.port, weight, filters: this.filters });
+    copy._namespaceUnknown = this._namespaceUnknown;
+    return copy;
   }
 
   /** @internal */

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { GATEWAY_API_GROUP } from './private/util';
 import { registerSynthValidation } from './private/synth-validation';
+import { GATEWAY_API_GROUP } from './private/util';
 
 /** Options every Gateway API construct accepts. */
 export interface ResourceProps {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Backend } from './backend';
-import { HttpRoute, HttpRouteRule, HttpRouteTimeouts, RouteParent } from './http-route';
 import { ResourceProps } from './base';
+import { HttpRoute, HttpRouteRule, HttpRouteTimeouts, RouteParent } from './http-route';
 import { HttpRouteFilter } from './route-filter';
 import { HeaderMatch, HttpRouteMatch } from './route-match';
 
@@ -61,7 +61,7 @@ export interface CanaryRouteProps extends ResourceProps {
   readonly filters?: HttpRouteFilter[];
   /** @default - the implementation's defaults */
   readonly timeouts?: HttpRouteTimeouts;
-  /** @default true */
+  /** @default true (or the app's `cdk8s-gateway/infer-reference-grants` context) */
   readonly inferReferenceGrants?: boolean;
 }
 

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { GatewayApiResource, IResource, ResourceProps } from './base';
+import { registerStandIn } from './private/synth-validation';
 import { GATEWAY_API_GROUP, compact, makeClusterScoped } from './private/util';
 
 /** A GatewayClass the app refers to, owned by the app or not. */
@@ -90,5 +91,12 @@ class ImportedGatewayClass extends Construct implements IGatewayClass {
   public readonly namespace = undefined;
   public constructor(scope: Construct, id: string, public readonly name: string) {
     super(scope, id);
+    // Checked as if its controller accepts it, so its Gateways and routes are checked too.
+    registerStandIn(this, {
+      apiVersion: `${GATEWAY_API_GROUP}/v1`,
+      kind: 'GatewayClass',
+      metadata: { name },
+      spec: { controllerName: 'gateway.cdk8s.io/imported-class' },
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { GatewayApiResource, IResource, ResourceProps } from './base';
-import { IGatewayClass, ParametersReference } from './gateway-class';
+import { IGatewayClass } from './gateway-class';
 import { AllowedRoutes, CertificateRef, Listener } from './listener';
 import { grantInferenceEnabled, inferReferenceGrant } from './private/grants';
 import { GATEWAY_API_GROUP, compact } from './private/util';
@@ -72,6 +72,14 @@ export class CertManagerIssuer {
   private constructor(public readonly annotation: string, public readonly name: string) {}
 }
 
+/** A reference to an implementation-specific object in the Gateway's namespace. */
+export interface LocalParametersReference {
+  /** API group of the parameters object (`""` for the core group). */
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
 /** Settings for the infrastructure an implementation creates for the Gateway (load balancer, pods). */
 export interface GatewayInfrastructure {
   /** @default - none */
@@ -79,7 +87,7 @@ export interface GatewayInfrastructure {
   /** @default - none */
   readonly annotations?: { [key: string]: string };
   /** @default - none */
-  readonly parametersRef?: ParametersReference;
+  readonly parametersRef?: LocalParametersReference;
 }
 
 /** How strictly client certificates are checked. */
@@ -191,7 +199,7 @@ export class Gateway extends GatewayApiResource implements IGateway {
   private readonly addresses: GatewayAddress[] = [];
   private readonly infraLabels: { [key: string]: string } = {};
   private readonly infraAnnotations: { [key: string]: string } = {};
-  private readonly infraParametersRef?: ParametersReference;
+  private readonly infraParametersRef?: LocalParametersReference;
   private readonly clientValidation?: ClientCertificateValidation;
   private readonly clientValidationPerPort: PerPortClientCertificateValidation[];
   private readonly backendClientCertificate?: CertificateRef;
@@ -233,6 +241,12 @@ export class Gateway extends GatewayApiResource implements IGateway {
   public addListener(listener: Listener): void {
     if (this._listeners.some((l) => l.name === listener.name)) {
       throw new Error(`gateway ${this.node.path} already has a listener named "${listener.name}"; give the new one another name`);
+    }
+    for (const cert of listener.certificates) {
+      if (cert._namespaceUnknown && this.namespace !== undefined) {
+        throw new Error(`the certificate of listener ${listener.name} is Secret ${cert.name}, whose namespace is not known (neither it nor its chart `
+          + `sets one), while gateway ${this.node.path} is in namespace ${this.namespace}; set the namespace of the Secret's chart`);
+      }
     }
     this._listeners.push(listener);
     for (const cert of listener.certificates) {
@@ -313,7 +327,9 @@ export class Gateway extends GatewayApiResource implements IGateway {
         infrastructure: compact({
           labels: Object.keys(this.infraLabels).length > 0 ? { ...this.infraLabels } : undefined,
           annotations: Object.keys(this.infraAnnotations).length > 0 ? { ...this.infraAnnotations } : undefined,
-          parametersRef: this.infraParametersRef && { group: this.infraParametersRef.group, kind: this.infraParametersRef.kind, name: this.infraParametersRef.name },
+          parametersRef: this.infraParametersRef && {
+            group: this.infraParametersRef.group, kind: this.infraParametersRef.kind, name: this.infraParametersRef.name,
+          },
         }),
         tls: compact({
           backend: this.backendClientCertificate ? { clientCertificateRef: this.backendClientCertificate._toKube(ns) } : undefined,
@@ -326,8 +342,12 @@ export class Gateway extends GatewayApiResource implements IGateway {
   private grantFor(group: string, kind: string, name: string, namespace: string | undefined, what: string): void {
     if (!this.inferGrants || namespace === undefined) return;
     inferReferenceGrant(this, {
-      fromKind: 'Gateway', fromNamespace: this.namespace,
-      toGroup: group, toKind: kind, toName: name, toNamespace: namespace,
+      fromKind: 'Gateway',
+      fromNamespace: this.namespace,
+      toGroup: group,
+      toKind: kind,
+      toName: name,
+      toNamespace: namespace,
     }, `${what} (${kind} ${namespace}/${name}) of gateway ${this.node.path}`);
   }
 }
@@ -335,7 +355,9 @@ export class Gateway extends GatewayApiResource implements IGateway {
 function validationToKube(v: ClientCertificateValidation, gatewayNamespace: string | undefined): any {
   return compact({
     caCertificateRefs: v.caCertificates.map((c) => compact({
-      group: c.group, kind: c.kind, name: c.name,
+      group: c.group,
+      kind: c.kind,
+      name: c.name,
       namespace: c.namespace !== undefined && c.namespace !== gatewayNamespace ? c.namespace : undefined,
     })),
     mode: v.mode,

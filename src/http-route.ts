@@ -200,6 +200,12 @@ export class HttpRoute extends GatewayApiResource implements IResource {
 
   /** Attaches the route to a Gateway, or to one of its listeners by `sectionName` or `port`. */
   public addParent(parent: IResource, options: ParentOptions = {}): void {
+    // An object of the app without a namespace lands wherever kubectl applies it; a reference
+    // without a namespace would silently mean the route's own namespace instead.
+    if (parent instanceof GatewayApiResource && parent.namespace === undefined && this.namespace !== undefined) {
+      throw new Error(`${parent.kind} ${parent.node.path} has no namespace (neither it nor its chart sets one), so route ${this.node.path} `
+        + `in namespace ${this.namespace} cannot refer to it; set the namespace of the ${parent.kind}'s chart`);
+    }
     this.parents.push({ parent, sectionName: options.sectionName, port: options.port });
   }
 
@@ -231,10 +237,19 @@ export class HttpRoute extends GatewayApiResource implements IResource {
    * @internal
    */
   public _referenced(backend: Backend | undefined, what: string): void {
-    if (!backend || !this.inferGrants || backend.namespace === undefined) return;
+    if (!backend) return;
+    if (backend._namespaceUnknown && this.namespace !== undefined) {
+      throw new Error(`${what} of route ${this.node.path} is ${backend.kind} ${backend.name}, whose namespace is not known `
+        + `(neither it nor its chart sets one), while the route is in namespace ${this.namespace}; set the namespace of the ${backend.kind}'s chart`);
+    }
+    if (!this.inferGrants || backend.namespace === undefined) return;
     inferReferenceGrant(this, {
-      fromKind: this.kind, fromNamespace: this.namespace,
-      toGroup: backend.group, toKind: backend.kind, toName: backend.name, toNamespace: backend.namespace,
+      fromKind: this.kind,
+      fromNamespace: this.namespace,
+      toGroup: backend.group,
+      toKind: backend.kind,
+      toName: backend.name,
+      toNamespace: backend.namespace,
     }, `${what} (${backend.kind} ${backend.namespace}/${backend.name}) of route ${this.node.path}`);
   }
 

@@ -78,7 +78,11 @@ export class AllowedRoutes {
   }
 
   /** Routes in namespaces that match a full label selector. */
-  public static fromNamespaceSelector(matchLabels: { [key: string]: string }, matchExpressions: LabelSelectorRequirement[], options: AllowedRoutesOptions = {}): AllowedRoutes {
+  public static fromNamespaceSelector(
+    matchLabels: { [key: string]: string },
+    matchExpressions: LabelSelectorRequirement[],
+    options: AllowedRoutesOptions = {},
+  ): AllowedRoutes {
     return new AllowedRoutes('Selector', { ...matchLabels }, [...matchExpressions], options.kinds);
   }
 
@@ -136,13 +140,23 @@ export class CertificateRef {
 
   /** A Secret of the app (a cdk8s-plus Secret of any version, or an ApiObject). */
   public static fromSecret(secret: IConstruct): CertificateRef {
-    return new CertificateRef('', 'Secret', nameOf(secret), namespaceOf(secret));
+    const namespace = namespaceOf(secret);
+    const ref = new CertificateRef('', 'Secret', nameOf(secret), namespace);
+    ref._namespaceUnknown = namespace === undefined;
+    return ref;
   }
 
   /** A certificate object of another kind, for implementations that support one. */
   public static custom(group: string, kind: string, name: string, namespace?: string): CertificateRef {
     return new CertificateRef(group, kind, name, namespace);
   }
+
+  /**
+   * The Secret is an object of the app whose namespace neither it nor its chart names.
+   *
+   * @internal
+   */
+  public _namespaceUnknown = false;
 
   private constructor(
     public readonly group: string,

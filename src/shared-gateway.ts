@@ -34,9 +34,9 @@ export interface SharedGatewayProps extends GatewayProps {
   readonly admission: NamespaceAdmission;
 
   /**
-   * Redirect every plain HTTP request to HTTPS (301): the Gateway's HTTP listeners then
-   * admit only the redirect route, which this construct creates in the Gateway's namespace,
-   * and teams attach to the HTTPS listeners.
+   * Redirect every plain HTTP request to HTTPS (301): the Gateway's HTTP listeners (those
+   * without their own `allowedRoutes`) then admit only the redirect route, which this
+   * construct creates in the Gateway's namespace, and teams attach to the HTTPS listeners.
    *
    * @default false
    */
@@ -58,7 +58,7 @@ export class SharedGateway extends Gateway {
     this.admission = props.admission;
     if (props.redirectHttpToHttps) {
       this.httpsRedirectRoute = new HttpRoute(this, 'HttpsRedirect', {
-        metadata: { namespace: this.namespace },
+        metadata: { name: `${this.name}-https-redirect`, namespace: this.namespace },
         rules: [{ filters: [HttpRouteFilter.httpsRedirect()] }],
       });
       // Listeners given as props were added before the route existed.
@@ -70,7 +70,7 @@ export class SharedGateway extends Gateway {
   /** @internal */
   protected _defaultAllowedRoutes(listener: Listener): AllowedRoutes | undefined {
     // The redirect route lives beside the Gateway, so HTTP listeners admit only that namespace.
-    if (this.httpsRedirectRoute && listener.protocol === ListenerProtocol.HTTP) {
+    if (this.httpsRedirectRoute && redirects(listener)) {
       return AllowedRoutes.sameNamespace();
     }
     return this.admission._allowedRoutes;
@@ -82,7 +82,7 @@ export class SharedGateway extends Gateway {
   }
 
   private attachRedirect(listener: Listener): void {
-    if (this.httpsRedirectRoute && listener.protocol === ListenerProtocol.HTTP) {
+    if (this.httpsRedirectRoute && redirects(listener)) {
       this.httpsRedirectRoute.addParent(this, { sectionName: listener.name });
     }
   }
@@ -90,12 +90,17 @@ export class SharedGateway extends Gateway {
   private validateRedirect(): string[] {
     const errors: string[] = [];
     const listeners = this.listeners;
-    if (!listeners.some((l) => l.protocol === ListenerProtocol.HTTP)) {
-      errors.push('redirectHttpToHttps needs an HTTP listener to redirect from; add Listener.http()');
+    if (!listeners.some(redirects)) {
+      errors.push('redirectHttpToHttps needs an HTTP listener without its own allowedRoutes to redirect from; add Listener.http()');
     }
     if (!listeners.some((l) => l.protocol === ListenerProtocol.HTTPS)) {
       errors.push('redirectHttpToHttps needs an HTTPS listener to redirect to; add Listener.https({ certificates })');
     }
     return errors;
   }
+}
+
+/** HTTP listeners that name their own allowedRoutes keep serving plain HTTP routes. */
+function redirects(listener: Listener): boolean {
+  return listener.protocol === ListenerProtocol.HTTP && listener.allowedRoutes === undefined;
 }

@@ -68,7 +68,8 @@ export function grantInferenceEnabled(scope: IConstruct, option: boolean | undef
 }
 
 function grantName(ref: CrossNamespaceReference): string {
-  const name = toDnsLabel(`${ref.fromNamespace}-${ref.fromKind}-to-${ref.toKind}-${ref.toName}`);
+  const target = ref.toGroup === '' ? ref.toKind : `${ref.toKind}-${ref.toGroup}`;
+  const name = toDnsLabel(`${ref.fromNamespace}-${ref.fromKind}-to-${target}-${ref.toName}`);
   if (name.length <= 253) return name;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
   return `${name.slice(0, 244).replace(/-+$/, '')}-${hash}`;

@@ -19,6 +19,18 @@ type Messages = Map<ApiObject, string[]>;
 const appChecks = new WeakMap<IConstruct, Messages>();
 const ownedObjects = new WeakSet<ApiObject>();
 const rootsWithForeignCheck = new WeakSet<IConstruct>();
+const foreignChecked = new WeakSet<ApiObject>();
+const standIns = new WeakMap<IConstruct, KubeObject[]>();
+
+/**
+ * Declares an object the app refers to but does not own (an imported GatewayClass), so the
+ * checks treat it as present; it is never synthesized. Without it, every Gateway of an
+ * imported class would escape the cross-object checks.
+ */
+export function registerStandIn(scope: IConstruct, manifest: KubeObject): void {
+  const root = scope.node.root;
+  standIns.set(root, [...(standIns.get(root) ?? []), manifest]);
+}
 
 /**
  * Makes `cdk8s synth` fail on anything the API server or a conformant controller would
@@ -30,19 +42,20 @@ export function registerSynthValidation(owner: Construct, obj: ApiObject): void 
   ownedObjects.add(obj);
   owner.node.addValidation({ validate: () => checkApp(owner.node.root).get(obj) ?? [] });
 
-  // Gateway API objects written as plain ApiObjects (or generated L1 classes) are checked too,
-  // and reported at their own construct path.
+  // Gateway API objects written as plain ApiObjects (or generated L1 classes) are checked too.
+  // cdk8s validates the root before its children, so the root hands each such object its own
+  // validation, and the errors show at the object's path.
   const root = owner.node.root;
   if (!rootsWithForeignCheck.has(root)) {
     rootsWithForeignCheck.add(root);
     root.node.addValidation({
       validate: () => {
-        const out: string[] = [];
-        for (const [apiObject, messages] of checkApp(root)) {
-          if (ownedObjects.has(apiObject)) continue;
-          out.push(...messages.map((m) => `[${apiObject.node.path}] ${m}`));
+        for (const apiObject of checkApp(root).keys()) {
+          if (ownedObjects.has(apiObject) || foreignChecked.has(apiObject)) continue;
+          foreignChecked.add(apiObject);
+          apiObject.node.addValidation({ validate: () => checkApp(root).get(apiObject) ?? [] });
         }
-        return out;
+        return [];
       },
     });
   }
@@ -54,12 +67,15 @@ function checkApp(root: IConstruct): Messages {
 
   const apiObjects = root.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
   const manifests = apiObjects.map((o) => o.toJson() as KubeObject);
+  const declared = new Set(manifests.map((m) => `${m.kind}/${m.metadata?.name}`));
+  const present = (standIns.get(root) ?? []).filter((m) => !declared.has(`${m.kind}/${m.metadata.name}`));
   const channel = root.node.tryGetContext(CHANNEL_CONTEXT_KEY) === 'experimental' ? 'experimental' : 'standard';
-  const result = checkObjects(manifests, { channel });
+  const result = checkObjects([...manifests, ...present], { channel });
 
   const messages: Messages = new Map();
   for (const v of result.violations) {
     const apiObject = apiObjects[v.index];
+    if (!apiObject) continue; // about a stand-in, which the app does not synthesize
     const list = messages.get(apiObject) ?? [];
     list.push(formatViolation(v, manifests[v.index]));
     messages.set(apiObject, list);

@@ -1,5 +1,5 @@
-import { Backend, CanaryPin, CanaryRoute, Gateway, GatewayClass, HeaderMatch, Listener, PathMatch } from '../../src';
 import { chartIn, only, synthApp } from './util';
+import { Backend, CanaryPin, CanaryRoute, Gateway, GatewayClass, HeaderMatch, Listener, PathMatch } from '../../src';
 
 function setup(props: Partial<ConstructorParameters<typeof CanaryRoute>[2]> = {}) {
   const chart = chartIn('apps');

@@ -1,6 +1,6 @@
-import { ApiObject, Testing } from 'cdk8s';
-import { GatewayClass } from '../../src';
+import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { chartIn, only, synthApp } from './util';
+import { GatewayClass } from '../../src';
 
 describe('GatewayClass', () => {
   test('synthesizes a cluster-scoped class without a namespace, even in a chart with one', () => {
@@ -32,8 +32,15 @@ describe('GatewayClass', () => {
   test('keeps the ApiObject as child "Resource" so JSON patches work', () => {
     const chart = chartIn();
     const gc = new GatewayClass(chart, 'Class', { controllerName: 'example.com/c' });
-    ApiObject.of(gc).addJsonPatch({ op: 'add', path: '/spec/x-custom', value: 1 } as any);
-    expect(only(Testing.synth(chart), 'GatewayClass').spec['x-custom']).toBe(1);
+    ApiObject.of(gc).addJsonPatch(JsonPatch.add('/spec/description', 'patched'));
+    expect(only(Testing.synth(chart), 'GatewayClass').spec.description).toBe('patched');
+  });
+
+  test('fails synth for an unknown field added with a JSON patch, as kubectl would', () => {
+    const chart = chartIn();
+    const gc = new GatewayClass(chart, 'Class', { metadata: { name: 'c' }, controllerName: 'example.com/c' });
+    ApiObject.of(gc).addJsonPatch(JsonPatch.add('/spec/x-custom', 1));
+    expect(() => Testing.synth(chart)).toThrow(/GatewayClass c spec.x-custom: unknown field "spec.x-custom"/);
   });
 
   test('rejects a description over 64 characters', () => {

@@ -1,10 +1,12 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { chartIn, ofKind, only, synthApp } from './util';
 import {
   AllowedRoutes, CaCertificateRef, CertManagerIssuer, CertificateRef, ClientValidationMode, Gateway, GatewayAddress,
   GatewayClass, LabelSelectorOperator, Listener, LoadBalancerCloud, RouteKind, TlsMode,
 } from '../../src';
-import { chartIn, ofKind, only, synthApp } from './util';
 
 function classIn(chart: any) {
   return new GatewayClass(chart, 'Class', { metadata: { name: 'ours' }, controllerName: 'example.com/gateway-controller' });
@@ -52,7 +54,8 @@ describe('Gateway', () => {
         Listener.http({ name: 'labels', port: 8003, allowedRoutes: AllowedRoutes.fromNamespacesLabelled({ team: 'a' }) }),
         Listener.http({ name: 'names', port: 8004, allowedRoutes: AllowedRoutes.fromNamespaces(['b', 'a']) }),
         Listener.http({
-          name: 'expr', port: 8005,
+          name: 'expr',
+          port: 8005,
           allowedRoutes: AllowedRoutes.fromNamespaceSelector({ env: 'prod' }, [{ key: 'tier', operator: LabelSelectorOperator.EXISTS }]),
         }),
       ],
@@ -115,7 +118,12 @@ describe('Gateway', () => {
   test('infers one ReferenceGrant for a certificate Secret in another namespace', () => {
     const app = Testing.app();
     const certs = chartIn('certs', app);
-    const secret = new kplus.Secret(certs, 'Wildcard', { metadata: { name: 'wildcard-tls' }, type: 'kubernetes.io/tls' });
+    const pem = (f: string) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'cli', 'conformance', f), 'utf8');
+    const secret = new kplus.Secret(certs, 'Wildcard', {
+      metadata: { name: 'wildcard-tls' },
+      type: 'kubernetes.io/tls',
+      stringData: { 'tls.crt': pem('tls.crt'), 'tls.key': pem('tls.key') },
+    });
     const chart = chartIn('infra', app);
     new Gateway(chart, 'Gw', {
       gatewayClass: classIn(chart),
@@ -135,6 +143,31 @@ describe('Gateway', () => {
         to: [{ group: '', kind: 'Secret', name: 'wildcard-tls' }],
       },
     }]);
+  });
+
+  test('fails synth for a certificate Secret of the app that holds no key pair', () => {
+    const chart = chartIn('infra');
+    new kplus.Secret(chart, 'Empty', { metadata: { name: 'empty-tls' }, type: 'kubernetes.io/tls' });
+    new Gateway(chart, 'Gw', {
+      metadata: { name: 'gw' },
+      gatewayClass: classIn(chart),
+      listeners: [Listener.https({ certificates: [CertificateRef.fromSecretName('empty-tls')] })],
+    });
+    expect(() => synthApp(chart)).toThrow(/Gateway infra\/gw spec.listeners\[0\].tls.certificateRefs\[0\]: Secret infra\/empty-tls has no tls.crt/);
+  });
+
+  test('fails when a certificate Secret sits in a chart without a namespace and the gateway has one', () => {
+    const app = Testing.app();
+    const secret = new kplus.Secret(chartIn(undefined, app), 'S', { metadata: { name: 'tls' } });
+    const chart = chartIn('infra', app);
+    expect(() => new Gateway(chart, 'Gw', { gatewayClass: classIn(chart), listeners: [Listener.https({ certificates: [CertificateRef.fromSecret(secret)] })] }))
+      .toThrow(/is Secret tls, whose namespace is not known .* set the namespace of the Secret's chart/);
+  });
+
+  test('accepts an HTTPS listener whose certificates come from implementation-specific options', () => {
+    const chart = chartIn('infra');
+    new Gateway(chart, 'Gw', { gatewayClass: classIn(chart), listeners: [Listener.https({ tlsOptions: { 'example.com/cert-source': 'vault' } })] });
+    expect(only(synthApp(chart), 'Gateway').spec.listeners[0].tls).toStrictEqual({ mode: 'Terminate', options: { 'example.com/cert-source': 'vault' } });
   });
 
   test('infers no grant when inference is off', () => {

@@ -1,10 +1,10 @@
-import { Duration, Testing } from 'cdk8s';
+import { ApiObject, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { chartIn, ofKind, only, synthApp } from './util';
 import {
   AllowedRoutes, Backend, Gateway, GatewayClass, HeaderMatch, HttpMethod, HttpRoute, HttpRouteFilter, HttpScheme,
   Listener, PathMatch, PathModifier, QueryParamMatch,
 } from '../../src';
-import { chartIn, ofKind, only, synthApp } from './util';
 
 function gatewayIn(chart: any, allowedRoutes?: AllowedRoutes) {
   const gc = new GatewayClass(chart, 'Class', { metadata: { name: 'ours' }, controllerName: 'example.com/gateway-controller' });
@@ -20,6 +20,11 @@ describe('HttpRoute', () => {
     const chart = chartIn('apps');
     const gw = gatewayIn(chart);
     const api = new kplus.Service(chart, 'Api', { metadata: { name: 'api' }, ports: [{ port: 8080 }] });
+    // Every Service the route names exists in the app: once the app declares Services in a
+    // namespace, a missing one is an error (BackendNotFound).
+    for (const [name, port] of [['other', 9090], ['shadow', 80], ['shadow2', 80]] as const) {
+      new kplus.Service(chart, name, { metadata: { name }, ports: [{ port }] });
+    }
     const route = new HttpRoute(chart, 'Route', {
       metadata: { name: 'route' },
       parents: [{ parent: gw, sectionName: 'http' }, { parent: gw, sectionName: 'alt', port: 8080 }],
@@ -43,8 +48,12 @@ describe('HttpRoute', () => {
         HttpRouteFilter.mirror(Backend.fromServiceName('shadow', { port: 80 }), { percent: 10 }),
         HttpRouteFilter.mirror(Backend.fromServiceName('shadow2', { port: 80 }), { fractionNumerator: 1, fractionDenominator: 1000 }),
         HttpRouteFilter.cors({
-          allowOrigins: ['https://app.example.com'], allowMethods: ['GET', 'POST'], allowHeaders: ['x-a'],
-          exposeHeaders: ['x-b'], allowCredentials: true, maxAge: Duration.minutes(10),
+          allowOrigins: ['https://app.example.com'],
+          allowMethods: ['GET', 'POST'],
+          allowHeaders: ['x-a'],
+          exposeHeaders: ['x-b'],
+          allowCredentials: true,
+          maxAge: Duration.minutes(10),
         }),
         HttpRouteFilter.extension({ group: 'example.com', kind: 'RateLimit', name: 'rl' }),
       ],
@@ -136,7 +145,8 @@ describe('HttpRoute', () => {
   });
 
   test('infers no grant when the app turns inference off', () => {
-    const app = Testing.app({ context: { 'cdk8s-gateway/infer-reference-grants': false } } as any);
+    const app = Testing.app();
+    app.node.setContext('cdk8s-gateway/infer-reference-grants', false);
     const chart = chartIn('apps', app);
     new HttpRoute(chart, 'R', {
       parents: [{ parent: gatewayIn(chart) }],
@@ -197,6 +207,17 @@ describe('HttpRoute', () => {
     expect(() => synthApp(chart)).toThrow(/HTTPRoute apps\/r spec.parentRefs\[0\]/);
   });
 
+  test('fails synth when a backend Service is missing from a namespace the app declares Services in', () => {
+    const chart = chartIn('apps');
+    new kplus.Service(chart, 'S', { metadata: { name: 's' }, ports: [{ port: 8080 }] });
+    new HttpRoute(chart, 'R', {
+      metadata: { name: 'r' },
+      parents: [{ parent: gatewayIn(chart) }],
+      rules: [{ backends: [Backend.fromServiceName('typo', { port: 8080 })] }],
+    });
+    expect(() => synthApp(chart)).toThrow(/HTTPRoute apps\/r spec.rules\[0\].backendRefs\[0\]: Service apps\/typo not found; fix: create Service apps\/typo/);
+  });
+
   test('fails synth when a backend Service of the app lacks the port', () => {
     const chart = chartIn('apps');
     new kplus.Service(chart, 'S', { metadata: { name: 's' }, ports: [{ port: 8080 }] });
@@ -206,6 +227,44 @@ describe('HttpRoute', () => {
       rules: [{ backends: [Backend.fromServiceName('s', { port: 9999 })] }],
     });
     expect(() => synthApp(chart)).toThrow(/HTTPRoute apps\/r spec.rules\[0\].backendRefs\[0\]/);
+  });
+
+  test('fails when a backend Service sits in a chart without a namespace and the route has one', () => {
+    const app = Testing.app();
+    const svc = new kplus.Service(chartIn(undefined, app), 'S', { metadata: { name: 's' }, ports: [{ port: 80 }] });
+    const route = new HttpRoute(chartIn('apps', app), 'R');
+    expect(() => route.addRule({ backends: [Backend.fromService(svc)] }))
+      .toThrow(/is Service s, whose namespace is not known .* set the namespace of the Service's chart/);
+  });
+
+  test('fails when the parent Gateway sits in a chart without a namespace and the route has one', () => {
+    const app = Testing.app();
+    const gw = gatewayIn(chartIn(undefined, app));
+    const route = new HttpRoute(chartIn('apps', app), 'R');
+    expect(() => route.addParent(gw)).toThrow(/Gateway cluster\/Gw has no namespace .* set the namespace of the Gateway's chart/);
+  });
+
+  test('checks routes of a Gateway whose class is imported', () => {
+    const chart = chartIn('apps');
+    const gw = new Gateway(chart, 'Gw', {
+      metadata: { name: 'gw' },
+      gatewayClass: GatewayClass.fromGatewayClassName(chart, 'Envoy', 'envoy'),
+      listeners: [Listener.http()],
+    });
+    new HttpRoute(chart, 'R', { metadata: { name: 'r' }, parents: [{ parent: gw, sectionName: 'nope' }], rules: [{ backends: [Backend.fromServiceName('a', { port: 80 })] }] });
+    expect(() => synthApp(chart)).toThrow(/HTTPRoute apps\/r spec.parentRefs\[0\]/);
+  });
+
+  test('checks a Gateway API object written as a plain ApiObject, at its own path', () => {
+    const chart = chartIn('apps');
+    gatewayIn(chart);
+    new ApiObject(chart, 'Legacy', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'legacy' },
+      spec: { parentRefs: [{ name: 'gw' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: 'no-slash' } }] }] },
+    });
+    expect(() => synthApp(chart)).toThrow(/\[apps\/Legacy\] HTTPRoute apps\/legacy spec.rules\[0\].matches\[0\].path: value must be an absolute path/);
   });
 
   test('fails synth for a route attached to nothing', () => {

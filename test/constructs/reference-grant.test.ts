@@ -1,5 +1,5 @@
-import { ReferenceGrant } from '../../src';
 import { chartIn, only, synthApp } from './util';
+import { ReferenceGrant } from '../../src';
 
 describe('ReferenceGrant', () => {
   test('synthesizes an explicit grant in its namespace as v1beta1', () => {

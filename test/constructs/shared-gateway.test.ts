@@ -1,9 +1,9 @@
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import {
-  Backend, CertificateRef, GatewayClass, HttpRoute, Listener, NamespaceAdmission, SharedGateway,
-} from '../../src';
 import { chartIn, ofKind, only } from './util';
+import {
+  AllowedRoutes, Backend, CertificateRef, GatewayClass, HttpRoute, Listener, NamespaceAdmission, SharedGateway,
+} from '../../src';
 
 function platform(admission: NamespaceAdmission, redirectHttpToHttps = false) {
   const app = Testing.app();
@@ -21,7 +21,7 @@ function platform(admission: NamespaceAdmission, redirectHttpToHttps = false) {
 }
 
 function routeIn(app: any, namespace: string, gateway: SharedGateway, sectionName?: string) {
-  const chart = chartIn(namespace, app);
+  const chart = new Chart(app, `${namespace}-routes`, { namespace });
   return new HttpRoute(chart, 'Route', {
     metadata: { name: 'web' },
     parents: [{ parent: gateway, sectionName }],
@@ -44,7 +44,7 @@ describe('SharedGateway', () => {
   test('fails synth for a route from a namespace it does not admit, naming the fix', () => {
     const { app, gateway, synth } = platform(NamespaceAdmission.namespaces(['team-a']));
     routeIn(app, 'team-c', gateway);
-    expect(synth).toThrow(/HTTPRoute team-c\/web spec.parentRefs\[0\].*NotAllowedByListeners|HTTPRoute team-c\/web spec.parentRefs\[0\]: .*not allowed/i);
+    expect(synth).toThrow(/HTTPRoute team-c\/web spec.parentRefs\[0\]: listeners http, https of Gateway infra\/edge do not admit routes from namespace team-c .*; fix: add team-c to the namespaces listener http admits/);
   });
 
   test('admits a labelled namespace declared in the app', () => {
@@ -76,6 +76,28 @@ describe('SharedGateway', () => {
       rules: [{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }],
     });
     expect(gateway.httpsRedirectRoute).toBeDefined();
+  });
+
+  test('keeps serving plain HTTP on a listener with its own allowedRoutes', () => {
+    const app = Testing.app();
+    const infra = chartIn('infra', app);
+    const gc = new GatewayClass(infra, 'Class', { controllerName: 'example.com/c' });
+    const gw = new SharedGateway(infra, 'Edge', {
+      metadata: { name: 'edge' },
+      gatewayClass: gc,
+      admission: NamespaceAdmission.allNamespaces(),
+      redirectHttpToHttps: true,
+      listeners: [
+        Listener.http(),
+        Listener.http({ name: 'plain', port: 8080, allowedRoutes: AllowedRoutes.allNamespaces() }),
+        Listener.https({ certificates: [CertificateRef.fromSecretName('edge-tls')] }),
+      ],
+    });
+    routeIn(app, 'team-a', gw, 'plain');
+    const objects = app.charts.flatMap((c) => Testing.synth(c));
+    const redirect = ofKind(objects, 'HTTPRoute').find((r) => r.metadata.name === 'edge-https-redirect');
+    expect(redirect.spec.parentRefs).toStrictEqual([{ name: 'edge', sectionName: 'http' }]);
+    expect(only(objects, 'Gateway').spec.listeners[1].allowedRoutes).toStrictEqual({ namespaces: { from: 'All' } });
   });
 
   test('fails synth when a team route attaches to the redirecting HTTP listener', () => {

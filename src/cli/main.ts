@@ -1,0 +1,76 @@
+/**
+ * Entry point of the `cdk8s-gateway` command (bin/cdk8s-gateway). Returns the exit code
+ * instead of exiting, so the binary can let stdout drain and tests can run it in-process.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { UsageError } from './args';
+import { CliIo } from './io';
+import { UnreadablePathError } from './load';
+import { validateCommand } from './validate';
+
+const USAGE = `Usage: cdk8s-gateway <command> [options]
+
+Commands:
+  validate <file|dir>...   check manifests as the API server and a Gateway API controller would
+
+Run 'cdk8s-gateway <command> --help' for the options of a command.
+
+Options:
+  -h, --help      show this help
+  --version       print the version
+`;
+
+/** Commands of the CLI contract that this version does not implement yet. */
+const NOT_AVAILABLE = new Set(['status', 'explain', 'serve', 'controller']);
+
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const cli: CliIo = {
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    cwd: io.cwd ?? process.cwd(),
+  };
+  const [command, ...rest] = argv;
+
+  try {
+    if (command === undefined) {
+      cli.stderr.write(USAGE);
+      return 2;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
+      cli.stdout.write(USAGE);
+      return 0;
+    }
+    if (command === '--version') {
+      cli.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    if (command === 'validate') return await validateCommand(rest, cli);
+    if (NOT_AVAILABLE.has(command)) {
+      cli.stderr.write(`cdk8s-gateway ${command}: not available in this version\n`);
+      return 2;
+    }
+    throw new UsageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      const scope = command === 'validate' ? 'cdk8s-gateway validate' : 'cdk8s-gateway';
+      cli.stderr.write(`${scope}: ${err.message}\nRun '${scope} --help' for usage.\n`);
+      return 2;
+    }
+    if (err instanceof UnreadablePathError) {
+      cli.stderr.write(`cdk8s-gateway ${command}: ${err.message}\n`);
+      return 2;
+    }
+    // A bug, not a verdict on the input: exit 2 like any run that could not finish, never 1,
+    // which would tell a pipeline that the manifests were checked and found invalid.
+    const detail = err instanceof Error ? err.stack ?? err.message : String(err);
+    cli.stderr.write(`cdk8s-gateway ${command}: internal error: ${detail}\n`);
+    return 2;
+  }
+}
+
+/** Read at run time: package.json lies outside the compiled tree (lib/), two levels up in both layouts. */
+function version(): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  return String(manifest.version);
+}

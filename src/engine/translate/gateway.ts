@@ -1,0 +1,197 @@
+/**
+ * A Gateway of one of our classes: its listeners, what makes it unacceptable as a whole, and
+ * how that reads as status and as IR once routes have attached.
+ */
+import { KubeObject } from '../types';
+import { CertificateResolution, resolveCertificateRef } from './certificate';
+import { Findings } from './finding';
+import { applyFrontendValidation } from './frontend-validation';
+import { ClassNode } from './gateway-class';
+import { GatewayIR, ListenerIR, Problem, RouteIR } from './ir';
+import { buildListener, canServe, isListenerAccepted, ListenerNode } from './listener';
+import { markConflicts } from './listener-conflicts';
+import { nameOf, namespaceOf, Snapshot } from './snapshot';
+import { Condition, condition, GatewayStatus, ListenerStatus, Stamp } from './status';
+
+const SUPPORTED_ADDRESS_TYPES = ['IPAddress', 'Hostname'];
+
+export interface GatewayNode {
+  readonly object: KubeObject;
+  readonly namespace: string;
+  readonly name: string;
+  readonly gatewayClass: ClassNode;
+  readonly listeners: ListenerNode[];
+  /** Why the Gateway as a whole is not Accepted, whatever its listeners. */
+  readonly rejection?: Problem;
+  readonly backendClientCertificate?: CertificateResolution;
+  /** Some HTTPS listener validates client certificates with AllowInsecureFallback. */
+  readonly insecureFrontendValidation: boolean;
+}
+
+export function buildGateway(snapshot: Snapshot, findings: Findings, gateway: KubeObject, gatewayClass: ClassNode): GatewayNode {
+  const specs: any[] = Array.isArray(gateway.spec?.listeners) ? gateway.spec.listeners : [];
+  const listeners = specs.map((spec, index) => {
+    const built = buildListener(snapshot, gateway, spec, index);
+    for (const issue of built.issues) findings.report(gateway, issue);
+    return built.listener;
+  });
+  for (const { issue } of markConflicts(listeners)) findings.report(gateway, issue);
+  const insecureFrontendValidation = applyFrontendValidation(snapshot, findings, gateway, listeners);
+
+  let rejection: Problem | undefined;
+  const reject = (path: string, reason: string, message: string, hint: string, implementationSpecific: boolean) => {
+    findings.report(gateway, { path, reason, message, hint, premise: implementationSpecific ? { implementationSpecific } : undefined });
+    rejection ??= { reason, message };
+  };
+  if (gatewayClass.rejection) {
+    rejection = { reason: 'Invalid', message: `GatewayClass ${gatewayClass.name} is not accepted: ${gatewayClass.rejection.message}` };
+  }
+  const parametersRef = gateway.spec?.infrastructure?.parametersRef;
+  if (parametersRef) {
+    reject('spec.infrastructure.parametersRef', 'InvalidParameters',
+      `parametersRef ${parametersRef.group ? `${parametersRef.group}/` : ''}${parametersRef.kind} ${parametersRef.name} is not supported by this controller`,
+      'remove spec.infrastructure.parametersRef', true);
+  }
+  const addresses: any[] = Array.isArray(gateway.spec?.addresses) ? gateway.spec.addresses : [];
+  addresses.forEach((address, a) => {
+    const type = address?.type ?? 'IPAddress';
+    if (!SUPPORTED_ADDRESS_TYPES.includes(type)) {
+      reject(`spec.addresses[${a}].type`, 'UnsupportedAddress', `address type ${type} is not supported`,
+        `use one of ${SUPPORTED_ADDRESS_TYPES.join(', ')}, or remove the address`, true);
+    }
+  });
+
+  let backendClientCertificate: CertificateResolution | undefined;
+  const clientRef = gateway.spec?.tls?.backend?.clientCertificateRef;
+  if (clientRef) {
+    backendClientCertificate = resolveCertificateRef(snapshot, gateway, clientRef,
+      'spec.tls.backend.clientCertificateRef', 'InvalidClientCertificateRef');
+    if (backendClientCertificate.issue) findings.report(gateway, backendClientCertificate.issue);
+  }
+
+  return {
+    object: gateway,
+    namespace: namespaceOf(gateway)!,
+    name: nameOf(gateway),
+    gatewayClass,
+    listeners,
+    rejection,
+    backendClientCertificate,
+    insecureFrontendValidation,
+  };
+}
+
+function isGatewayAccepted(node: GatewayNode): boolean {
+  return !node.rejection && node.listeners.some(isListenerAccepted);
+}
+
+function isListenerProgrammed(node: GatewayNode, listener: ListenerNode): boolean {
+  return isGatewayAccepted(node) && isListenerAccepted(listener) && canServe(listener);
+}
+
+export function gatewayStatus(node: GatewayNode, stamp: Stamp): GatewayStatus {
+  const conditions: Condition[] = [];
+  const accepted = isGatewayAccepted(node);
+  const invalid = node.listeners.filter((l) => !isListenerAccepted(l) || l.unresolvedRefs.length > 0);
+  if (node.rejection) {
+    conditions.push(condition(stamp, 'Accepted', false, node.rejection.reason, node.rejection.message));
+  } else if (!accepted) {
+    conditions.push(condition(stamp, 'Accepted', false, 'ListenersNotValid', 'no listener is valid'));
+  } else if (invalid.length > 0) {
+    conditions.push(condition(stamp, 'Accepted', true, 'ListenersNotValid',
+      `listeners not valid: ${invalid.map((l) => l.name).join(', ')}`));
+  } else {
+    conditions.push(condition(stamp, 'Accepted', true, 'Accepted', 'Gateway is accepted'));
+  }
+
+  if (!accepted) {
+    conditions.push(condition(stamp, 'Programmed', false, 'Invalid', 'Gateway is not accepted'));
+  } else if (!node.listeners.some((l) => isListenerProgrammed(node, l))) {
+    conditions.push(condition(stamp, 'Programmed', false, 'Invalid', 'no listener can be programmed'));
+  } else {
+    conditions.push(condition(stamp, 'Programmed', true, 'Programmed', 'Gateway is programmed'));
+  }
+
+  const client = node.backendClientCertificate?.certificate;
+  if (client) {
+    conditions.push(client.invalid
+      ? condition(stamp, 'ResolvedRefs', false, client.invalid.reason, client.invalid.message)
+      : condition(stamp, 'ResolvedRefs', true, 'ResolvedRefs', 'all references are resolved'));
+  }
+
+  if (node.insecureFrontendValidation) {
+    conditions.push(condition(stamp, 'InsecureFrontendValidationMode', true, 'ConfigurationChanged',
+      'client certificate validation admits clients without a valid certificate (AllowInsecureFallback)'));
+  }
+
+  return { conditions, listeners: node.listeners.map((l) => listenerStatus(node, l, stamp)) };
+}
+
+function listenerStatus(node: GatewayNode, listener: ListenerNode, stamp: Stamp): ListenerStatus {
+  const notAccepted = listener.rejection ?? listener.conflict;
+  const conditions = [
+    notAccepted
+      ? condition(stamp, 'Accepted', false, notAccepted.reason, notAccepted.message)
+      : condition(stamp, 'Accepted', true, 'Accepted', 'listener is accepted'),
+    isListenerProgrammed(node, listener)
+      ? condition(stamp, 'Programmed', true, 'Programmed', 'listener is programmed')
+      : condition(stamp, 'Programmed', false, 'Invalid', notProgrammedMessage(node, listener)),
+    listener.unresolvedRefs.length > 0
+      ? condition(stamp, 'ResolvedRefs', false, listener.unresolvedRefs[0].reason,
+        listener.unresolvedRefs.map((p) => p.message).join('; '))
+      : condition(stamp, 'ResolvedRefs', true, 'ResolvedRefs', 'all references are resolved'),
+    listener.conflict
+      ? condition(stamp, 'Conflicted', true, listener.conflict.reason, listener.conflict.message)
+      : condition(stamp, 'Conflicted', false, 'NoConflicts', 'listener does not conflict with another'),
+  ];
+  return {
+    name: listener.name,
+    supportedKinds: listener.supportedKinds.map((k) => ({ ...k })),
+    attachedRoutes: listener.routes.size,
+    conditions,
+  };
+}
+
+function notProgrammedMessage(node: GatewayNode, listener: ListenerNode): string {
+  const notAccepted = listener.rejection ?? listener.conflict;
+  if (notAccepted) return `listener is not accepted: ${notAccepted.message}`;
+  if (!isGatewayAccepted(node)) return 'Gateway is not accepted';
+  if (listener.supportedKinds.length === 0) return 'listener supports no route kind';
+  return 'listener has no usable certificate';
+}
+
+export function gatewayIR(node: GatewayNode): GatewayIR {
+  return {
+    namespace: node.namespace,
+    name: node.name,
+    gatewayClassName: node.gatewayClass.name,
+    controllerName: node.gatewayClass.controllerName,
+    programmed: isGatewayAccepted(node) && node.listeners.some((l) => isListenerProgrammed(node, l)),
+    listeners: node.listeners.map((l): ListenerIR => ({
+      name: l.name,
+      port: l.port,
+      protocol: l.protocol,
+      hostname: l.hostname,
+      programmed: isListenerProgrammed(node, l),
+      tls: l.tls,
+      routes: [...l.routes.values()].sort(compareRoutePrecedence),
+    })),
+    backendClientCertificate: node.backendClientCertificate?.certificate,
+  };
+}
+
+/**
+ * Between routes, the older wins, then namespace/name in alphabetical order. A route without
+ * creationTimestamp has not been created yet, so it is younger than every route that has one.
+ */
+function compareRoutePrecedence(a: RouteIR, b: RouteIR): number {
+  const age = (r: RouteIR) => {
+    const t = r.creationTimestamp ? Date.parse(r.creationTimestamp) : NaN;
+    return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+  };
+  const byAge = age(a) - age(b);
+  if (byAge !== 0 && !Number.isNaN(byAge)) return byAge;
+  const ka = `${a.namespace}/${a.name}`;
+  const kb = `${b.namespace}/${b.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

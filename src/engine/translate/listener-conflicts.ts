@@ -1,0 +1,58 @@
+/**
+ * Distinctness of the listeners of one Gateway. Listeners sharing a port must be able to tell
+ * their traffic apart: HTTP listeners by Host, HTTPS and TLS listeners (which may share a port)
+ * by SNI, so their hostnames must differ; a TCP listener cannot share its port with anything,
+ * and UDP listeners, which live in a separate port space, not with another UDP listener.
+ * Every listener of an indistinct group is conflicted: none of them can be preferred.
+ */
+import { Issue } from './finding';
+import { isSupportedProtocol, ListenerNode } from './listener';
+
+/** Listeners that can tell traffic apart when sharing a port, by family. */
+const FAMILY: Record<string, string> = { HTTP: 'HTTP', HTTPS: 'TLS', TLS: 'TLS', TCP: 'TCP', UDP: 'UDP' };
+
+export function markConflicts(listeners: readonly ListenerNode[]): { listener: ListenerNode; issue: Issue }[] {
+  const marked: { listener: ListenerNode; issue: Issue }[] = [];
+  const mark = (listener: ListenerNode, reason: string, message: string, hint: string) => {
+    if (listener.conflict) return;
+    listener.conflict = { reason, message };
+    marked.push({ listener, issue: { path: listener.path, reason, message, hint } });
+  };
+
+  const byPort = new Map<string, ListenerNode[]>();
+  for (const listener of listeners) {
+    if (!isSupportedProtocol(listener.protocol)) continue;
+    const space = listener.protocol === 'UDP' ? 'udp' : 'stream';
+    const key = `${space}/${listener.port}`;
+    byPort.set(key, [...(byPort.get(key) ?? []), listener]);
+  }
+
+  for (const group of byPort.values()) {
+    if (group.length < 2) continue;
+    const families = new Set(group.map((l) => FAMILY[l.protocol]));
+    if (families.size > 1 || families.has('TCP') || families.has('UDP')) {
+      const names = group.map((l) => `${l.name} (${l.protocol})`).join(', ');
+      for (const listener of group) {
+        mark(listener, 'ProtocolConflict',
+          `listeners ${names} share port ${listener.port} but their protocols cannot share a port`,
+          `give listener ${listener.name} its own port`);
+      }
+      continue;
+    }
+    const byHostname = new Map<string, ListenerNode[]>();
+    for (const listener of group) {
+      const host = listener.hostname ?? '';
+      byHostname.set(host, [...(byHostname.get(host) ?? []), listener]);
+    }
+    for (const [host, same] of byHostname) {
+      if (same.length < 2) continue;
+      const names = same.map((l) => l.name).join(', ');
+      for (const listener of same) {
+        mark(listener, 'HostnameConflict',
+          `listeners ${names} on port ${listener.port} have the same hostname ${host || '(none)'}`,
+          `give listener ${listener.name} a distinct hostname or its own port`);
+      }
+    }
+  }
+  return marked;
+}

@@ -1,0 +1,143 @@
+/**
+ * One route of any kind: its rules, each of its parentRefs to one of our Gateways, the status
+ * entry per such parent, and the route's place on every listener that accepts it.
+ */
+import { GATEWAY_GROUP, KubeObject } from '../types';
+import { attach, RouteIdentity } from './attachment';
+import { Findings, Issue } from './finding';
+import { GatewayNode } from './gateway';
+import { RouteIR } from './ir';
+import { buildRules } from './rules';
+import { keyOf, nameOf, namespaceOf, RouteKind, Snapshot } from './snapshot';
+import { Condition, condition, ParentReference, RouteParentStatus, RouteStatus, Stamp } from './status';
+
+/** How a parentRef relates to us: a Gateway of ours, one of another controller, or one we cannot tell (absent, or its class is). */
+export type ParentLookup =
+  | { readonly owner: 'us'; readonly gateway: GatewayNode }
+  | { readonly owner: 'other' }
+  | { readonly owner: 'unknown' };
+
+export interface ParentRefTarget {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * Translates a route and attaches it to our listeners. Returns its status, or undefined when
+ * none of its parents is ours. Rules are checked (and findings reported) as soon as one parent
+ * is ours or unknown, so that a route whose Gateway lives elsewhere still gets its references
+ * checked.
+ */
+export function translateRoute(
+  snapshot: Snapshot, findings: Findings, route: KubeObject, kind: RouteKind,
+  lookup: (target: ParentRefTarget) => ParentLookup, stamp: Stamp,
+): RouteStatus | undefined {
+  const namespace = namespaceOf(route)!;
+  const parentRefs: any[] = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
+  const parents = parentRefs.map((ref, index) => {
+    const target: ParentRefTarget = {
+      group: ref?.group ?? GATEWAY_GROUP,
+      kind: ref?.kind ?? 'Gateway',
+      namespace: ref?.namespace ?? namespace,
+      name: String(ref?.name ?? ''),
+    };
+    const isGateway = target.group === GATEWAY_GROUP && target.kind === 'Gateway';
+    return { ref, index, target, found: isGateway ? lookup(target) : { owner: 'other' as const } };
+  });
+  if (!parents.some((p) => p.found.owner !== 'other')) return undefined;
+
+  const rules = buildRules(snapshot, route, kind);
+  for (const { issues } of rules) {
+    for (const issue of [...issues.unsupported, ...issues.unresolved]) findings.report(route, issue);
+  }
+  const kept = rules.filter((r) => r.issues.unsupported.length === 0).map((r) => r.rule);
+  const dropped = rules.filter((r) => r.issues.unsupported.length > 0);
+  const unresolved = rules.flatMap((r) => r.issues.unresolved);
+
+  const identity: RouteIdentity = {
+    kind,
+    namespace,
+    hostnames: Array.isArray(route.spec?.hostnames) ? route.spec.hostnames.map(String) : [],
+  };
+  const statuses: RouteParentStatus[] = [];
+  for (const parent of parents) {
+    if (parent.found.owner !== 'us') continue;
+    const gateway = parent.found.gateway;
+    const attachment = attach(snapshot, gateway, identity, parent.ref, `spec.parentRefs[${parent.index}]`);
+    if (attachment.failure) findings.report(route, attachment.failure);
+    const accepted = !attachment.failure && (kept.length > 0 || dropped.length === 0);
+    if (accepted) {
+      for (const { listener, hostnames } of attachment.listeners) {
+        const key = keyOf(route);
+        listener.routes.set(key, withHostnames(listener.routes.get(key), route, kind, hostnames, kept));
+      }
+    }
+    statuses.push({
+      parentRef: echo(parent.target, parent.ref),
+      controllerName: gateway.gatewayClass.controllerName,
+      conditions: parentConditions(stamp, attachment.failure, kept.length, dropped, unresolved),
+    });
+  }
+  return statuses.length > 0 ? { parents: statuses } : undefined;
+}
+
+function parentConditions(
+  stamp: Stamp, failure: Issue | undefined, keptCount: number,
+  dropped: readonly { rule: { index: number }; issues: { unsupported: Issue[] } }[], unresolved: readonly Issue[],
+): Condition[] {
+  const droppedMessage = dropped
+    .map((d) => `Dropped Rule ${d.rule.index}: ${d.issues.unsupported.map((i) => i.message).join('; ')}`)
+    .join('; ');
+  const conditions = [
+    failure
+      ? condition(stamp, 'Accepted', false, failure.reason, failure.message)
+      : keptCount === 0 && dropped.length > 0
+        ? condition(stamp, 'Accepted', false, 'UnsupportedValue', `no rule can be served: ${droppedMessage}`)
+        : condition(stamp, 'Accepted', true, 'Accepted', 'Route is accepted'),
+    unresolved.length > 0
+      ? condition(stamp, 'ResolvedRefs', false, unresolved[0].reason, unresolved.map((i) => i.message).join('; '))
+      : condition(stamp, 'ResolvedRefs', true, 'ResolvedRefs', 'all references are resolved'),
+  ];
+  if (keptCount > 0 && dropped.length > 0) {
+    conditions.push(condition(stamp, 'PartiallyInvalid', true, 'UnsupportedValue', droppedMessage));
+  }
+  return conditions;
+}
+
+/** The route on one listener; a second parentRef reaching the same listener widens its hostnames. */
+function withHostnames(
+  existing: RouteIR | undefined, route: KubeObject, kind: RouteKind, hostnames: string[], rules: readonly unknown[],
+): RouteIR {
+  if (existing) {
+    const any = existing.hostnames.length === 0 || hostnames.length === 0;
+    return { ...existing, hostnames: any ? [] : [...new Set([...existing.hostnames, ...hostnames])] };
+  }
+  const creationTimestamp = timestampOf(route.metadata.creationTimestamp);
+  return {
+    kind,
+    namespace: namespaceOf(route)!,
+    name: nameOf(route),
+    ...(creationTimestamp ? { creationTimestamp } : {}),
+    hostnames,
+    rules,
+  } as RouteIR;
+}
+
+/** YAML parsers may turn an unquoted timestamp into a Date; Kubernetes writes whole seconds. */
+function timestampOf(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function echo(target: ParentRefTarget, ref: any): ParentReference {
+  return {
+    group: target.group,
+    kind: target.kind,
+    namespace: target.namespace,
+    name: target.name,
+    ...(ref?.sectionName !== undefined ? { sectionName: ref.sectionName } : {}),
+    ...(ref?.port !== undefined ? { port: ref.port } : {}),
+  };
+}
