@@ -22,9 +22,11 @@ const CHANNEL_ANNOTATION = 'gateway.networking.k8s.io/channel';
 const VALUE_KEYWORDS = new Set([
   'type', 'format', 'nullable', 'default', 'enum', 'required', 'pattern',
   'maxLength', 'minLength', 'maxItems', 'minItems', 'maxProperties', 'minimum', 'maximum',
-  'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-validations',
+  'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type',
 ]);
 const SCHEMA_KEYWORDS = new Set(['items', 'not']);
+/** The x-kubernetes-validations fields the engine honours (optionalOldSelf, for one, it does not). */
+const RULE_FIELDS = new Set(['rule', 'message', 'messageExpression', 'fieldPath', 'reason']);
 const SCHEMA_LIST_KEYWORDS = new Set(['oneOf', 'anyOf']);
 
 export function defaultSharedDir(): string {
@@ -82,7 +84,13 @@ function stripSchema(schema: Record<string, unknown>, where: string): Record<str
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'description') continue;
-    if (VALUE_KEYWORDS.has(key)) {
+    if (key === 'x-kubernetes-validations') {
+      for (const rule of value as Record<string, unknown>[]) {
+        const unsupported = Object.keys(rule).filter(k => !RULE_FIELDS.has(k));
+        if (unsupported.length > 0) throw new Error(`${where}: validation rule field ${unsupported.join(', ')} is not supported by the validation engine`);
+      }
+      out[key] = value;
+    } else if (VALUE_KEYWORDS.has(key)) {
       out[key] = value;
     } else if (key === 'properties') {
       out[key] = Object.fromEntries(Object.entries(value as Record<string, any>).map(([name, sub]) => [name, stripSchema(sub, `${where}.${name}`)]));

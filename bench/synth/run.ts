@@ -2,8 +2,10 @@
 // backend in another namespace (so 1,000 ReferenceGrants are inferred), beside a plain cdk8s
 // ApiObject synth of the very same manifests (no constructs, no validation).
 //
-// Each variant runs in a fresh child process (peak RSS is per process), several times; the
-// parent prints the medians. Run: npx projen bench:synth  [--runs N]
+// Both variants build the same charts (one per namespace) and run what `cdk8s synth` runs:
+// app.synth(), which validates once and writes one YAML file per chart. Each variant runs in a
+// fresh child process (peak RSS is per process), several times; the parent prints the
+// medians. Run: npx projen bench:synth  [--runs N]
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,8 +18,8 @@ import { Backend, GatewayClass, HttpRoute, Listener, NamespaceAdmission, PathMat
 const NAMESPACES = 100;
 const ROUTES_PER_NAMESPACE = 10;
 
-function buildOurs(): App {
-  const app = new App({ outdir: 'unused' });
+function buildOurs(outdir: string): App {
+  const app = new App({ outdir });
   const infra = new Chart(app, 'infra', { namespace: 'infra' });
   const gc = new GatewayClass(infra, 'Class', { metadata: { name: 'bench' }, controllerName: 'example.com/bench' });
   const gw = new SharedGateway(infra, 'Edge', {
@@ -46,22 +48,35 @@ function buildOurs(): App {
   return app;
 }
 
-function buildPlain(manifests: any[]): App {
-  const app = new App({ outdir: 'unused' });
-  const chart = new Chart(app, 'plain');
-  manifests.forEach((m, i) => new ApiObject(chart, `o${i}`, m));
+/** The same charts (one per namespace) holding the same manifests as plain ApiObjects. */
+function buildPlain(outdir: string, charts: PlainChart[]): App {
+  const app = new App({ outdir });
+  for (const c of charts) {
+    const chart = new Chart(app, c.id, { namespace: c.namespace });
+    c.manifests.forEach((m, i) => new ApiObject(chart, `o${i}`, m));
+  }
   return app;
+}
+
+interface PlainChart {
+  readonly id: string;
+  readonly namespace?: string;
+  readonly manifests: any[];
 }
 
 function measureChild(variant: string, manifestsFile: string): void {
   // The plain variant synthesizes the manifests ours produced, read outside the measured section.
-  const manifests = variant === 'plain' ? JSON.parse(fs.readFileSync(manifestsFile, 'utf8')) : [];
+  const charts: PlainChart[] = variant === 'plain' ? JSON.parse(fs.readFileSync(manifestsFile, 'utf8')) : [];
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `cdk8s-gateway-bench-${variant}-`));
   if (global.gc) global.gc();
   const before = process.memoryUsage().rss;
+  // What `cdk8s synth` runs: build the app, validate it once, write one YAML file per chart.
   const t0 = performance.now();
-  const app = variant === 'ours' ? buildOurs() : buildPlain(manifests);
-  const yaml = app.synthYaml();
+  const app = variant === 'ours' ? buildOurs(outdir) : buildPlain(outdir, charts);
+  app.synth();
   const ms = performance.now() - t0;
+  const yaml = fs.readdirSync(outdir).map((f) => fs.readFileSync(path.join(outdir, f), 'utf8')).join('\n');
+  fs.rmSync(outdir, { recursive: true, force: true });
   const objects = (yaml.match(/^kind: /gm) ?? []).length;
   const grants = (yaml.match(/^kind: ReferenceGrant$/gm) ?? []).length;
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
@@ -78,7 +93,9 @@ function parent(): void {
   const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-bench-'));
   const manifestsFile = path.join(dir, 'manifests.json');
-  fs.writeFileSync(manifestsFile, JSON.stringify(buildOurs().charts.flatMap((c) => c.toJson())));
+  const reference = buildOurs(dir);
+  const charts: PlainChart[] = reference.charts.map((c) => ({ id: c.node.id, namespace: c.namespace, manifests: c.toJson() }));
+  fs.writeFileSync(manifestsFile, JSON.stringify(charts));
   const results: Record<string, any[]> = { ours: [], plain: [] };
   try {
     for (let i = 0; i < runs; i++) {

@@ -42,7 +42,6 @@ export interface ValidationRule {
   readonly messageExpression?: string;
   readonly fieldPath?: string;
   readonly reason?: string;
-  readonly optionalOldSelf?: boolean;
 }
 
 export interface CrdVersion {

@@ -3,7 +3,7 @@
  * the target. `from` entries and `to` entries are each ORed; a `to` without a name covers
  * every object of that group and kind in the grant's namespace.
  */
-import { namespaceOf, Snapshot } from './snapshot';
+import { Snapshot } from './snapshot';
 
 export interface ReferenceFrom {
   readonly group: string;
@@ -20,8 +20,7 @@ export interface ReferenceTo {
 
 export function isReferencePermitted(snapshot: Snapshot, from: ReferenceFrom, to: ReferenceTo): boolean {
   if (from.namespace === to.namespace) return true;
-  return snapshot.all('ReferenceGrant').some((grant) => {
-    if (namespaceOf(grant) !== to.namespace) return false;
+  return snapshot.inNamespace('ReferenceGrant', to.namespace).some((grant) => {
     const froms: any[] = Array.isArray(grant.spec?.from) ? grant.spec.from : [];
     const tos: any[] = Array.isArray(grant.spec?.to) ? grant.spec.to : [];
     return froms.some((f) => (f?.group ?? '') === from.group && f?.kind === from.kind && f?.namespace === from.namespace)

@@ -59,6 +59,7 @@ export class Snapshot {
   private readonly byKey = new Map<string, KubeObject>();
   private readonly byKind = new Map<string, KubeObject[]>();
   private readonly position = new Map<KubeObject, number>();
+  private readonly byKindAndNamespace = new Map<string, Map<string, KubeObject[]>>();
 
   constructor(objects: readonly KubeObject[]) {
     objects.forEach((obj, index) => {
@@ -67,7 +68,12 @@ export class Snapshot {
       const key = keyOf(obj);
       const previous = this.byKey.get(key);
       const list = this.byKind.get(obj.kind) ?? [];
-      this.byKind.set(obj.kind, previous ? list.map((o) => (o === previous ? obj : o)) : [...list, obj]);
+      if (previous) {
+        list[list.indexOf(previous)] = obj;
+      } else {
+        list.push(obj);
+      }
+      this.byKind.set(obj.kind, list);
       this.byKey.set(key, obj);
       this.position.set(obj, index);
     });
@@ -76,6 +82,21 @@ export class Snapshot {
   /** Every object of a kind, in input order. */
   all(kind: string): KubeObject[] {
     return this.byKind.get(kind) ?? [];
+  }
+
+  /** Every object of a kind in one namespace, in input order (indexed on first use). */
+  inNamespace(kind: string, namespace: string): KubeObject[] {
+    let index = this.byKindAndNamespace.get(kind);
+    if (!index) {
+      index = new Map();
+      for (const obj of this.all(kind)) {
+        const ns = namespaceOf(obj) ?? '';
+        const list = index.get(ns);
+        if (list) list.push(obj); else index.set(ns, [obj]);
+      }
+      this.byKindAndNamespace.set(kind, index);
+    }
+    return index.get(namespace) ?? [];
   }
 
   find(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {

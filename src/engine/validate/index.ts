@@ -52,7 +52,11 @@ export function validateObject(obj: KubeObject, options: ValidateOptions = {}): 
     const who: Identity = { kind: String(obj.kind), namespace: stringOrUndefined(metadata.namespace), name: nameOf(metadata) };
     // kubectl's answer when the cluster has no CRD serving this version of the kind.
     const message = `no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`;
-    return { object, violations: [toViolation(who, { path: '', message }, 'schema')], known: false };
+    const other: Channel = channel === 'standard' ? 'experimental' : 'standard';
+    const hint = servedKind(obj.apiVersion, obj.kind, other) === undefined
+      ? 'ensure CRDs are installed first'
+      : `ensure CRDs are installed first: the ${other} channel serves this kind and version`;
+    return { object, violations: [{ ...toViolation(who, { path: '', message }, 'schema'), hint }], known: false };
   }
 
   const unknownFields: string[] = [];

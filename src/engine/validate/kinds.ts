@@ -6,8 +6,6 @@ import { schemaBundle, type Channel, type Crd, type CrdVersion } from '../schema
 import { compileSchema, type SchemaNode } from './compile';
 
 export interface ServedKind {
-  readonly group: string;
-  readonly version: string;
   readonly kind: string;
   readonly namespaced: boolean;
   /** Status is a subresource: writes to the main resource never set or validate it. */
@@ -33,8 +31,6 @@ function index(channel: Channel): Map<string, ServedKind> {
 function lazyKind(crd: Crd, version: CrdVersion): ServedKind {
   let schema: SchemaNode | undefined;
   return {
-    group: crd.group,
-    version: version.name,
     kind: crd.kind,
     namespaced: crd.scope === 'Namespaced',
     statusSubresource: version.statusSubresource,

@@ -95,8 +95,19 @@ function unsetAt(root: any, at: string): void {
   else delete parent[key];
 }
 
+const messagesByChannel = new Map<Channel, Map<string, Set<string>>>();
+
 /** Every distinct CEL message per kind of the channel's CRDs (all served versions, status included). */
 export function crdMessages(channel: Channel): Map<string, Set<string>> {
+  let byKind = messagesByChannel.get(channel);
+  if (byKind === undefined) {
+    byKind = readMessages(channel);
+    messagesByChannel.set(channel, byKind);
+  }
+  return byKind;
+}
+
+function readMessages(channel: Channel): Map<string, Set<string>> {
   const byKind = new Map<string, Set<string>>();
   const dir = path.join(SHARED_DIR, 'gateway-api', 'crds', channel);
   for (const file of fs.readdirSync(dir).sort()) {

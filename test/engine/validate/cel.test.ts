@@ -78,12 +78,12 @@ test('uses a messageExpression when it yields a one-line message', () => {
   expect(compileRule({ rule: 'self > 1', message: 'static', messageExpression: "''" }).evaluate(1n)).toBe('static');
 });
 
-test('reports an evaluation error instead of throwing', () => {
+test('fails with the rule\'s message, never an exception, when a rule cannot be evaluated', () => {
   expect(compileRule({ rule: 'self.missing == 1', message: 'needs missing' }).evaluate(null)).toMatch(/ evaluating rule: needs missing$/);
   expect(compileRule({ rule: "format.dns1123Label().validate('x') == null", message: 'm' }).evaluate(null)).toBe('m');
 });
 
-test('reports a rule that does not parse as a violation, not an exception', () => {
+test('fails with a message, never an exception, when a rule does not compile', () => {
   expect(compileRule({ rule: 'self ==', message: 'broken' }).evaluate(null)).toMatch(/^compilation failed: .* evaluating rule: broken$/);
 });
 

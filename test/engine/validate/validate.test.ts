@@ -104,12 +104,17 @@ describe('kinds', () => {
       path: '',
       source: 'schema',
       message: 'no matches for kind "TLSRoute" in version "gateway.networking.k8s.io/v1alpha2"',
+      hint: 'ensure CRDs are installed first: the experimental channel serves this kind and version',
     }]);
   });
 
   test('rejects an experimental-only kind in the standard channel and accepts it in the experimental one', () => {
     const mesh: KubeObject = { apiVersion: 'gateway.networking.x-k8s.io/v1alpha1', kind: 'XMesh', metadata: { name: 'm' }, spec: { controllerName: 'example.com/mesh' } };
     expect(problems(mesh)).toEqual([': no matches for kind "XMesh" in version "gateway.networking.x-k8s.io/v1alpha1"']);
+    expect(problems({ ...mesh, kind: 'Mesh' }, { channel: 'experimental' })).toEqual([
+      ': no matches for kind "Mesh" in version "gateway.networking.x-k8s.io/v1alpha1"',
+    ]);
+    expect(validateObject({ ...mesh, kind: 'Mesh' }).violations[0].hint).toBe('ensure CRDs are installed first');
     expect(validateObject(mesh, { channel: 'experimental' })).toMatchObject({ known: true, violations: [] });
   });
 
@@ -381,7 +386,7 @@ describe('CEL rules', () => {
     ]);
   });
 
-  test('reports a rule that fails to evaluate as a violation with the API server\'s wording', () => {
+  test('rejects, in the API server\'s words, a value on which a rule cannot be evaluated', () => {
     // With neither certificateRefs nor options, size() of the absent field is an error, not false.
     const tls = gateway({ listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate' } }] });
     expect(problems(tls)).toEqual([
