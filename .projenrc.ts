@@ -71,4 +71,10 @@ const benchSynth = project.addTask('bench:synth', {
 benchSynth.spawn(project.compileTask);
 benchSynth.exec('node --expose-gc -r ts-node/register/transpile-only bench/synth/run.ts', { receiveArgs: true });
 
+const benchProxy = project.addTask('bench:proxy', {
+  description: 'Benchmark: cdk8s-gateway serve vs nginx as reverse proxies (needs nginx and wrk)',
+});
+benchProxy.spawn(project.compileTask);
+benchProxy.exec('node -r ts-node/register/transpile-only bench/proxy/run.ts', { receiveArgs: true });
+
 project.synth();
