@@ -176,7 +176,7 @@ function parseManifest(text: string, file: string, objects: SourcedObject[], pro
     const start = lineOf(contents.range?.[0] ?? 0);
     let value: unknown;
     try {
-      value = doc.toJS();
+      value = withTimestampsAsText(doc.toJS());
     } catch (err) {
       problems.push({ file, line: start, message: `invalid YAML: ${err instanceof Error ? firstLine(err.message) : String(err)}` });
       continue;
@@ -244,4 +244,17 @@ function isJson(file: string): boolean {
 
 function firstLine(message: string): string {
   return message.split('\n')[0].trim();
+}
+
+/**
+ * YAML 1.1 reads an unquoted `2024-01-01T00:00:00Z` as a timestamp, which the engine's copies
+ * (and JSON) would lose; the API server receives it as RFC 3339 text, so it becomes text again here.
+ */
+function withTimestampsAsText<T>(value: T): T {
+  if (value instanceof Date) return (Number.isNaN(value.getTime()) ? String(value) : value.toISOString().replace(/\.000Z$/, 'Z')) as T;
+  if (Array.isArray(value)) return value.map(withTimestampsAsText) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTimestampsAsText(v)])) as T;
+  }
+  return value;
 }

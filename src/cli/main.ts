@@ -5,14 +5,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UsageError } from './args';
+import { explainCommand } from './explain';
 import { CliIo } from './io';
 import { UnreadablePathError } from './load';
+import { serveCommand } from './serve';
+import { statusCommand } from './status';
 import { validateCommand } from './validate';
 
 const USAGE = `Usage: cdk8s-gateway <command> [options]
 
 Commands:
   validate <file|dir>...   check manifests as the API server and a Gateway API controller would
+  status <file|dir>...     print the GatewayClasses, Gateways and routes with the status the controller writes
+  explain <file|dir>...    tell which listener, route, rule and backends a request reaches, and why
 
 Run 'cdk8s-gateway <command> --help' for the options of a command.
 
@@ -21,8 +26,11 @@ Options:
   --version       print the version
 `;
 
+/** Commands whose usage errors point to their own --help. */
+const SUBCOMMANDS = new Set(['validate', 'status', 'explain']);
+
 /** Commands of the CLI contract that this version does not implement yet. */
-const NOT_AVAILABLE = new Set(['status', 'explain', 'serve', 'controller']);
+const NOT_AVAILABLE = new Set(['controller']);
 
 export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const cli: CliIo = {
@@ -46,6 +54,9 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
       return 0;
     }
     if (command === 'validate') return await validateCommand(rest, cli);
+    if (command === 'status') return await statusCommand(rest, cli);
+    if (command === 'explain') return await explainCommand(rest, cli);
+    if (command === 'serve') return await serveCommand(rest, cli);
     if (NOT_AVAILABLE.has(command)) {
       cli.stderr.write(`cdk8s-gateway ${command}: not available in this version\n`);
       return 2;
@@ -53,7 +64,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     throw new UsageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
   } catch (err) {
     if (err instanceof UsageError) {
-      const scope = command === 'validate' ? 'cdk8s-gateway validate' : 'cdk8s-gateway';
+      const scope = SUBCOMMANDS.has(command) ? `cdk8s-gateway ${command}` : 'cdk8s-gateway';
       cli.stderr.write(`${scope}: ${err.message}\nRun '${scope} --help' for usage.\n`);
       return 2;
     }

@@ -33,7 +33,7 @@ const OPTIONS: OptionSpec[] = [
 ];
 
 /** One line of output: a problem reading a file, or a violation of one object. */
-interface Finding {
+export interface Finding {
   readonly file?: string;
   readonly line?: number;
   readonly kind?: string;
@@ -72,7 +72,7 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
 }
 
 /** In file order, then by line, so the output reads top to bottom through the inputs. */
-function collectFindings(loaded: LoadResult, violations: IndexedViolation[]): Finding[] {
+export function collectFindings(loaded: LoadResult, violations: IndexedViolation[]): Finding[] {
   const fileRank = new Map(loaded.files.map((f, i) => [f, i]));
   const keyed: Array<{ file: number; line: number; finding: Finding }> = [];
 
@@ -94,7 +94,7 @@ function collectFindings(loaded: LoadResult, violations: IndexedViolation[]): Fi
  * show `<Kind> <name>`, an empty path is left out, and problems reading a file show
  * `<file>:<line>: <message>` since they belong to no object.
  */
-function formatFinding(f: Finding): string {
+export function formatFinding(f: Finding): string {
   if (f.source === 'input') return `${f.file}:${f.line}: ${oneLine(f.message)}`;
   const object = `${f.kind} ${f.namespace === undefined ? f.name : `${f.namespace}/${f.name}`}`;
   const segments = [...(f.file === undefined ? [] : [f.file]), object, ...(f.path ? [f.path] : []), oneLine(f.message)];

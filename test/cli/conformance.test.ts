@@ -31,21 +31,11 @@ interface Expectation {
   readonly refused: Record<string, string[]>;
   /** Objects the suite does not check at all (a route to a Gateway that does not exist): reported or not. */
   readonly unchecked?: string[];
-  /**
-   * A known gap: the engine does not handle this part of the API yet, so the expectations are
-   * not met. The test then must fail (jest's `test.failing`), so that closing the gap shows up
-   * as a test to switch on by deleting this line.
-   */
-  readonly gap?: string;
 }
-
-const NO_BACKEND_TLS = 'the engine does not check BackendTLSPolicies yet';
-const NO_LISTENER_SETS = 'the engine does not read ListenerSets yet';
 
 /** Files of the profile not listed here must validate cleanly. */
 const EXPECTED: Record<string, Expectation> = {
   'backendtlspolicy-conflict-resolution.yaml': {
-    gap: NO_BACKEND_TLS,
     // Same age, so the older name wins (GEP-713): the "-2" policies lose.
     refused: {
       [`BackendTLSPolicy ${INFRA}/conflicted-without-section-name-2`]: ['Conflicted'],
@@ -53,14 +43,12 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   'backendtlspolicy-invalid-ca-certificate-ref.yaml': {
-    gap: NO_BACKEND_TLS,
     refused: {
       [`BackendTLSPolicy ${INFRA}/nonexistent-ca-certificate-ref`]: ['InvalidCACertificateRef|NoValidCACertificate'],
       [`BackendTLSPolicy ${INFRA}/malformed-ca-certificate-ref`]: ['InvalidCACertificateRef|NoValidCACertificate'],
     },
   },
   'backendtlspolicy-invalid-kind.yaml': {
-    gap: NO_BACKEND_TLS,
     refused: { [`BackendTLSPolicy ${INFRA}/invalid-kind`]: ['InvalidKind|NoValidCACertificate'] },
   },
   'gateway-invalid-default-frontend-client-certificate-validation.yaml': {
@@ -156,24 +144,19 @@ const EXPECTED: Record<string, Expectation> = {
     refused: { [`HTTPRoute ${INFRA}/invalid-reference-grant`]: ['RefNotPermitted'] },
   },
   'listenerset-allowed-namespace-none.yaml': {
-    gap: NO_LISTENER_SETS,
     refused: { [`ListenerSet ${INFRA}/listenerset-not-allowed`]: ['NotAllowed'] },
   },
   'listenerset-allowed-namespace-same.yaml': {
-    gap: NO_LISTENER_SETS,
     refused: { 'ListenerSet gateway-api-listenerset-not-allowed-ns/listenerset-in-different-namespace': ['NotAllowed'] },
   },
   'listenerset-allowed-namespace-selector.yaml': {
-    gap: NO_LISTENER_SETS,
     refused: { 'ListenerSet gateway-api-listenerset-selector-not-allowed-ns/listenerset-not-in-selected-namespace': ['NotAllowed'] },
   },
   'listenerset-allowed-routes-namespaces.yaml': {
-    gap: NO_LISTENER_SETS,
     // Its parent ListenerSet lives elsewhere and its listener only admits routes from there.
     refused: { [`HTTPRoute ${INFRA}/route-in-gateway-namespace`]: ['NotAllowedByListeners'] },
   },
   'listenerset-default-not-allowed.yaml': {
-    gap: NO_LISTENER_SETS,
     refused: { [`ListenerSet ${INFRA}/listenerset-default-not-allowed`]: ['NotAllowed'] },
   },
   'listenerset-dual-parentref-independence.yaml': {
@@ -183,7 +166,6 @@ const EXPECTED: Record<string, Expectation> = {
     refused: { [`HTTPRoute ${INFRA}/route-via-gateway`]: ['NoMatchingParent'] },
   },
   'listenerset-hostname-conflict.yaml': {
-    gap: NO_LISTENER_SETS,
     // Precedence: the Gateway's own listeners, then ListenerSets by age, then by name.
     refused: {
       [`ListenerSet ${INFRA}/listenerset-with-hostname-conflict-with-gateway-1`]: ['HostnameConflict'],
@@ -193,7 +175,6 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   'listenerset-protocol-conflict.yaml': {
-    gap: NO_LISTENER_SETS,
     refused: {
       [`ListenerSet ${INFRA}/listenerset-with-protocol-conflict-with-gateway-1`]: ['ProtocolConflict'],
       [`ListenerSet ${INFRA}/listenerset-with-protocol-conflict-with-gateway-2`]: ['ProtocolConflict'],
@@ -202,7 +183,6 @@ const EXPECTED: Record<string, Expectation> = {
     },
   },
   'listenerset-reference-grant.yaml': {
-    gap: NO_LISTENER_SETS,
     refused: { 'ListenerSet gateway-api-listener-sets-test-reference-grant-ns/listenerset-without-reference-grant': ['RefNotPermitted'] },
   },
 };
@@ -339,9 +319,7 @@ describe.each(cases)('conformance manifest $file ($test, $channel channel)', ({ 
   const title = refusing.length > 0
     ? `reports ${refusing.length === 1 ? refusing[0] : `${refusing.length} objects`} with the reasons the suite expects, and nothing else`
     : 'validates cleanly together with the base manifests';
-  const run = expectation?.gap ? test.failing : test;
-
-  run(expectation?.gap ? `${title} (fails: ${expectation.gap})` : title, async () => {
+  test(title, async () => {
     const dir = fs.mkdtempSync(path.join(workdir, `${path.basename(file, '.yaml')}-`));
     fs.writeFileSync(path.join(dir, '00-base.yaml'), substitute(fs.readFileSync(path.join(CONFORMANCE, 'base', 'manifests.yaml'), 'utf8')));
     fs.writeFileSync(path.join(dir, '01-runtime.json'), runtimeObjects());

@@ -145,3 +145,8 @@ test('does not loop on a symbolic link back to a parent folder', () => {
 test('fails on a path that does not exist', () => {
   expect(() => loadManifests(['nope.yaml'], tmp)).toThrow(new UnreadablePathError('cannot read nope.yaml: no such file or directory'));
 });
+
+test('reads an unquoted timestamp as the RFC 3339 text the API server would store', () => {
+  write('route.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  creationTimestamp: 2024-01-02T03:04:05Z\n');
+  expect(loadManifests(['route.yaml'], tmp).objects[0].object.metadata.creationTimestamp).toBe('2024-01-02T03:04:05Z');
+});

@@ -249,7 +249,7 @@ describe('the command line', () => {
     expect(await run(args)).toEqual({ code: 2, stdout: '', stderr: `cdk8s-gateway: ${message}\nRun 'cdk8s-gateway --help' for usage.\n` });
   });
 
-  test.each(['status', 'explain', 'serve', 'controller'])('fails with exit 2 for %s, which this version does not provide', async (command) => {
+  test.each(['controller'])('fails with exit 2 for %s, which this version does not provide', async (command) => {
     expect(await run([command, VALID])).toEqual({ code: 2, stdout: '', stderr: `cdk8s-gateway ${command}: not available in this version\n` });
   });
 });

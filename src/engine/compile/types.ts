@@ -44,6 +44,25 @@ export interface HttpPortTable {
    * the number of routes.
    */
   match(request: RequestFacts): HttpMatchResult | undefined;
+  /** What `match` decides and why (for `explain`; slower, never on the request path). */
+  trace(request: RequestFacts): MatchTrace;
+}
+
+/** One candidate `explain` looked at, in the order the data plane tests them. */
+export interface TraceStep {
+  /** The route hostname through which the candidate serves the host; undefined: the route serves any host. */
+  readonly hostname?: string;
+  readonly candidate: HttpMatchResult;
+  /** Why it does not serve the request; undefined for the winner. */
+  readonly failure?: string;
+}
+
+/** Everything one lookup decided, for `explain`. */
+export interface MatchTrace {
+  readonly listener?: ListenerIR;
+  /** Candidates whose path selects the request, in precedence order, up to the winner. */
+  readonly steps: TraceStep[];
+  readonly result?: HttpMatchResult;
 }
 
 export interface CompiledGateway {

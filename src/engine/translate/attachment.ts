@@ -1,12 +1,11 @@
 /**
- * Which listeners of a Gateway one parentRef of a route attaches to. A parentRef selects
- * listeners by sectionName and port; each selected listener must admit the route's kind and
+ * Which listeners of a Gateway, or of a ListenerSet, one parentRef of a route attaches to. A
+ * parentRef selects listeners by sectionName and port; each selected listener must admit the route's kind and
  * namespace; then the route's hostnames must intersect the listener's. The first step that
  * leaves no listener gives the reason the parent does not accept the route.
  */
 import { GATEWAY_GROUP } from '../types';
 import { Issue } from './finding';
-import { GatewayNode } from './gateway';
 import { intersectHostnames } from './hostname';
 import { describeSelector, selectorKeys, selectorMatches } from './label-selector';
 import { ListenerNode } from './listener';
@@ -17,6 +16,19 @@ export interface RouteIdentity {
   readonly namespace: string;
   /** `spec.hostnames`; ignored for TCPRoute and UDPRoute, which have none. */
   readonly hostnames: readonly string[];
+}
+
+/**
+ * What a parentRef names: a Gateway (its own listeners only; those of its ListenerSets are
+ * reached through the sets) or a ListenerSet. A listener's `Same` namespace policy means the
+ * namespace of this parent.
+ */
+export interface ListenerParent {
+  /** @default 'Gateway' */
+  readonly kind?: 'Gateway' | 'ListenerSet';
+  readonly namespace: string;
+  readonly name: string;
+  readonly listeners: readonly ListenerNode[];
 }
 
 export interface Attachment {
@@ -30,11 +42,11 @@ function routeHasHostnames(kind: RouteKind): boolean {
 }
 
 export function attach(
-  snapshot: Snapshot, gateway: GatewayNode, route: RouteIdentity, parentRef: any, parentPath: string,
+  snapshot: Snapshot, gateway: ListenerParent, route: RouteIdentity, parentRef: any, parentPath: string,
 ): Attachment {
   const sectionName: string | undefined = parentRef?.sectionName;
   const port: number | undefined = parentRef?.port;
-  const gatewayName = `${gateway.namespace}/${gateway.name}`;
+  const gatewayName = `${gateway.kind ?? 'Gateway'} ${gateway.namespace}/${gateway.name}`;
 
   const selected = gateway.listeners.filter((l) =>
     (sectionName === undefined || l.name === sectionName) && (port === undefined || l.port === port));
@@ -50,7 +62,7 @@ export function attach(
       failure: {
         path: parentPath,
         reason: 'NotAllowedByListeners',
-        message: `${describeListeners(selected)} of Gateway ${gatewayName} ${selected.length > 1 ? 'do' : 'does'} not allow ${route.kind}`
+        message: `${describeListeners(selected)} of ${gatewayName} ${selected.length > 1 ? 'do' : 'does'} not allow ${route.kind}`
           + ` (allowed: ${kinds.length > 0 ? kinds.join(', ') : 'none'})`,
         hint: `attach to a listener that allows ${route.kind}, or add kind ${route.kind} to allowedRoutes.kinds of a listener whose protocol serves it`,
       },
@@ -69,7 +81,7 @@ export function attach(
       failure: {
         path: parentPath,
         reason: 'NotAllowedByListeners',
-        message: `${describeListeners(ofKind)} of Gateway ${gatewayName} ${ofKind.length > 1 ? 'do' : 'does'} not admit routes from namespace ${route.namespace}`
+        message: `${describeListeners(ofKind)} of ${gatewayName} ${ofKind.length > 1 ? 'do' : 'does'} not admit routes from namespace ${route.namespace}`
           + ` (${ofKind.map((l) => `${l.name}: ${describePolicy(l, gateway.namespace)}`).join('; ')})`,
         hint: namespaceHint(ofKind[0], route.namespace),
         premise: usesSelector && !known ? { unknownNamespaceLabels: route.namespace } : undefined,
@@ -92,7 +104,7 @@ export function attach(
         path: parentPath,
         reason: 'NoMatchingListenerHostname',
         message: `no hostname of the route (${route.hostnames.join(', ')}) matches ${describeListeners(admitted)}`
-          + ` of Gateway ${gatewayName} (${listenerHosts.join(', ')})`,
+          + ` of ${gatewayName} (${listenerHosts.join(', ')})`,
         hint: `add a hostname that matches ${listenerHosts.join(' or ')} to spec.hostnames, or attach to a listener for these hostnames`,
       },
     };
@@ -109,7 +121,7 @@ function admitsNamespace(listener: ListenerNode, gatewayNamespace: string, route
 }
 
 function noMatchingParent(
-  gateway: GatewayNode, gatewayName: string, sectionName: string | undefined, port: number | undefined, parentPath: string,
+  gateway: ListenerParent, gatewayName: string, sectionName: string | undefined, port: number | undefined, parentPath: string,
 ): Issue {
   const names = gateway.listeners.map((l) => l.name);
   const ports = [...new Set(gateway.listeners.map((l) => l.port))];
@@ -119,21 +131,21 @@ function noMatchingParent(
       return {
         path: `${parentPath}.port`,
         reason: 'NoMatchingParent',
-        message: `listener ${sectionName} of Gateway ${gatewayName} is on port ${named.port}, not ${port}`,
+        message: `listener ${sectionName} of ${gatewayName} is on port ${named.port}, not ${port}`,
         hint: `set port to ${named.port}, or remove it`,
       };
     }
     return {
       path: `${parentPath}.sectionName`,
       reason: 'NoMatchingParent',
-      message: `Gateway ${gatewayName} has no listener named ${sectionName}`,
-      hint: names.length > 0 ? `set sectionName to one of: ${names.join(', ')}` : `add a listener named ${sectionName} to the Gateway`,
+      message: `${gatewayName} has no listener named ${sectionName}`,
+      hint: names.length > 0 ? `set sectionName to one of: ${names.join(', ')}` : `add a listener named ${sectionName} to the ${gateway.kind ?? 'Gateway'}`,
     };
   }
   return {
     path: `${parentPath}.port`,
     reason: 'NoMatchingParent',
-    message: `Gateway ${gatewayName} has no listener on port ${port}`,
+    message: `${gatewayName} has no listener on port ${port}`,
     hint: ports.length > 0 ? `set port to one of: ${ports.join(', ')}, or remove it` : 'remove port',
   };
 }
@@ -160,5 +172,5 @@ function namespaceHint(listener: ListenerNode, routeNamespace: string): string {
       + ' or widen the listener\'s allowedRoutes.namespaces';
   }
   return `add namespace ${routeNamespace} to the allowedRoutes of listener ${listener.name} (from: All, or from: Selector with a selector matching its labels),`
-    + ' or move the route to the Gateway\'s namespace';
+    + ` or move the route to the ${listener.listenerSet ? 'ListenerSet' : 'Gateway'}'s namespace`;
 }

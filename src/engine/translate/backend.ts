@@ -4,6 +4,7 @@
  * permitted does not learn whether its target exists), then existence, port and protocol.
  */
 import { GATEWAY_GROUP, KubeObject } from '../types';
+import { withBackendTls } from './backend-tls-policy';
 import { Issue } from './finding';
 import { BackendIR } from './ir';
 import { grantHint, isReferencePermitted } from './reference-grant';
@@ -20,7 +21,10 @@ const APP_PROTOCOLS: Partial<Record<RouteKind, readonly string[]>> = {
 
 export interface BackendResolution {
   readonly backend: BackendIR;
-  /** Set exactly when the backend is invalid. */
+  /**
+   * Set exactly when the reference does not resolve. A resolved backend may still be invalid
+   * because the BackendTLSPolicy for it cannot be honoured; that is reported on the policy.
+   */
   readonly issue?: Issue;
 }
 
@@ -62,7 +66,7 @@ export function resolveBackendRef(
     if (port === undefined) {
       return invalid('BackendNotFound', `backendRef to Service ${namespace}/${name} has no port`, 'set the backendRef\'s port');
     }
-    return { backend: { ...base, externalName: String(service.spec.externalName ?? '') } };
+    return { backend: withBackendTls(snapshot, route.kind, { ...base, externalName: String(service.spec.externalName ?? '') }) };
   }
   const ports: any[] = Array.isArray(service.spec?.ports) ? service.spec.ports : [];
   const servicePort = ports.find((p) => p?.port === port);
@@ -83,11 +87,11 @@ export function resolveBackendRef(
       { implementationSpecific: true });
   }
   return {
-    backend: {
+    backend: withBackendTls(snapshot, route.kind, {
       ...base,
       appProtocol,
       portName: servicePort.name,
       targetPort: servicePort.targetPort ?? port,
-    },
+    }),
   };
 }

@@ -16,15 +16,17 @@ export interface CertificateResolution {
 }
 
 /**
- * Resolves one Secret reference of a Gateway. `invalidReason` is what an unusable reference is
- * reported as: InvalidCertificateRef for listeners, InvalidClientCertificateRef for the backend
- * client certificate. A cross-namespace reference without a grant is RefNotPermitted either way,
- * and is checked before the Secret itself so that its existence is not revealed.
+ * Resolves one Secret reference of a Gateway or a ListenerSet (`owner`). `invalidReason` is what
+ * an unusable reference is reported as: InvalidCertificateRef for listeners,
+ * InvalidClientCertificateRef for the backend client certificate. A cross-namespace reference
+ * without a grant is RefNotPermitted either way, and is checked before the Secret itself so that
+ * its existence is not revealed. Grants name the referring kind, so a grant to a Gateway does
+ * not cover its ListenerSets.
  */
 export function resolveCertificateRef(
-  snapshot: Snapshot, gateway: KubeObject, ref: any, path: string, invalidReason: string,
+  snapshot: Snapshot, owner: KubeObject, ref: any, path: string, invalidReason: string,
 ): CertificateResolution {
-  const gatewayNamespace = namespaceOf(gateway)!;
+  const gatewayNamespace = namespaceOf(owner)!;
   const group: string = ref?.group ?? '';
   const kind: string = ref?.kind ?? 'Secret';
   const name: string = ref?.name ?? '';
@@ -40,7 +42,7 @@ export function resolveCertificateRef(
       'reference a Secret (group "", kind Secret) of type kubernetes.io/tls',
       group !== '' ? { implementationSpecific: true } : undefined);
   }
-  const from = { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gatewayNamespace };
+  const from = { group: GATEWAY_GROUP, kind: owner.kind, namespace: gatewayNamespace };
   const to = { group: '', kind: 'Secret', namespace, name };
   if (!isReferencePermitted(snapshot, from, to)) {
     return invalid('RefNotPermitted',
@@ -108,7 +110,7 @@ export function resolveCaCertificateRef(snapshot: Snapshot, gateway: KubeObject,
   return { certificate: { kind, namespace, name, valid: true, caPem: bundle } };
 }
 
-function configMapValue(configMap: KubeObject, key: string): string | undefined {
+export function configMapValue(configMap: KubeObject, key: string): string | undefined {
   const data = configMap.data as Record<string, unknown> | undefined;
   return typeof data?.[key] === 'string' ? data[key] as string : undefined;
 }
@@ -139,7 +141,7 @@ function secretValue(secret: KubeObject, key: string): string | undefined {
  * SEQUENCE. Parsing the X.509 content is left to the runtime that loads it, which keeps the
  * engine free of crypto and platform differences.
  */
-function hasPemBlock(text: string, label: RegExp): boolean {
+export function hasPemBlock(text: string, label: RegExp): boolean {
   const block = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----/g;
   for (const match of text.matchAll(block)) {
     if (!label.test(match[1])) continue;

@@ -1,6 +1,7 @@
 /**
- * A Gateway of one of our classes: its listeners, what makes it unacceptable as a whole, and
- * how that reads as status and as IR once routes have attached.
+ * A Gateway of one of our classes: its listeners and those of the ListenerSets naming it as
+ * parent, what makes it unacceptable as a whole, and how that reads as status and as IR once
+ * routes have attached.
  */
 import { KubeObject } from '../types';
 import { CertificateResolution, resolveCertificateRef } from './certificate';
@@ -10,8 +11,9 @@ import { ClassNode } from './gateway-class';
 import { GatewayIR, ListenerIR, Problem, RouteIR } from './ir';
 import { buildListener, canServe, isListenerAccepted, ListenerNode } from './listener';
 import { markConflicts } from './listener-conflicts';
+import { buildListenerSets, listenerSetRejection, ListenerSetNode } from './listener-set';
 import { nameOf, namespaceOf, Snapshot } from './snapshot';
-import { Condition, condition, GatewayStatus, ListenerStatus, Stamp } from './status';
+import { Condition, condition, GatewayStatus, ListenerSetStatus, ListenerStatus, Stamp } from './status';
 
 const SUPPORTED_ADDRESS_TYPES = ['IPAddress', 'Hostname'];
 
@@ -26,9 +28,14 @@ export interface GatewayNode {
   readonly backendClientCertificate?: CertificateResolution;
   /** Some HTTPS listener validates client certificates with AllowInsecureFallback. */
   readonly insecureFrontendValidation: boolean;
+  /** ListenerSets naming this Gateway as parent, admitted or not, in order of precedence. */
+  readonly listenerSets: ListenerSetNode[];
 }
 
-export function buildGateway(snapshot: Snapshot, findings: Findings, gateway: KubeObject, gatewayClass: ClassNode): GatewayNode {
+/** `listenerSets`: the ListenerSets whose parentRef names this Gateway, in any order. */
+export function buildGateway(
+  snapshot: Snapshot, findings: Findings, gateway: KubeObject, gatewayClass: ClassNode, listenerSets: readonly KubeObject[] = [],
+): GatewayNode {
   const specs: any[] = Array.isArray(gateway.spec?.listeners) ? gateway.spec.listeners : [];
   const listeners = specs.map((spec, index) => {
     const built = buildListener(snapshot, gateway, spec, index);
@@ -36,7 +43,10 @@ export function buildGateway(snapshot: Snapshot, findings: Findings, gateway: Ku
     return built.listener;
   });
   for (const { issue } of markConflicts(listeners)) findings.report(gateway, issue);
-  const insecureFrontendValidation = applyFrontendValidation(snapshot, findings, gateway, listeners);
+  const sets = buildListenerSets(snapshot, findings, gateway, listeners, listenerSets);
+  // The Gateway's client certificate validation is per port, so it binds the listeners sets add too.
+  const insecureFrontendValidation = applyFrontendValidation(snapshot, findings, gateway,
+    [...listeners, ...sets.flatMap((set) => set.listeners)]);
 
   let rejection: Problem | undefined;
   const reject = (path: string, reason: string, message: string, hint: string, implementationSpecific: boolean) => {
@@ -78,6 +88,7 @@ export function buildGateway(snapshot: Snapshot, findings: Findings, gateway: Ku
     rejection,
     backendClientCertificate,
     insecureFrontendValidation,
+    listenerSets: sets,
   };
 }
 
@@ -87,6 +98,23 @@ function isGatewayAccepted(node: GatewayNode): boolean {
 
 function isListenerProgrammed(node: GatewayNode, listener: ListenerNode): boolean {
   return isGatewayAccepted(node) && isListenerAccepted(listener) && canServe(listener);
+}
+
+function rejectionOf(node: GatewayNode, set: ListenerSetNode): Problem | undefined {
+  return listenerSetRejection(set, isGatewayAccepted(node));
+}
+
+function isSetListenerProgrammed(node: GatewayNode, set: ListenerSetNode, listener: ListenerNode): boolean {
+  return !rejectionOf(node, set) && isListenerProgrammed(node, listener);
+}
+
+/** Every listener that may serve traffic for the Gateway: its own, then those of the sets it admits. */
+function servingListeners(node: GatewayNode): { listener: ListenerNode; programmed: boolean }[] {
+  return [
+    ...node.listeners.map((listener) => ({ listener, programmed: isListenerProgrammed(node, listener) })),
+    ...node.listenerSets.filter((set) => !set.notAllowed).flatMap((set) =>
+      set.listeners.map((listener) => ({ listener, programmed: isSetListenerProgrammed(node, set, listener) }))),
+  ];
 }
 
 export function gatewayStatus(node: GatewayNode, stamp: Stamp): GatewayStatus {
@@ -106,7 +134,7 @@ export function gatewayStatus(node: GatewayNode, stamp: Stamp): GatewayStatus {
 
   if (!accepted) {
     conditions.push(condition(stamp, 'Programmed', false, 'Invalid', 'Gateway is not accepted'));
-  } else if (!node.listeners.some((l) => isListenerProgrammed(node, l))) {
+  } else if (!servingListeners(node).some((l) => l.programmed)) {
     conditions.push(condition(stamp, 'Programmed', false, 'Invalid', 'no listener can be programmed'));
   } else {
     conditions.push(condition(stamp, 'Programmed', true, 'Programmed', 'Gateway is programmed'));
@@ -124,18 +152,58 @@ export function gatewayStatus(node: GatewayNode, stamp: Stamp): GatewayStatus {
       'client certificate validation admits clients without a valid certificate (AllowInsecureFallback)'));
   }
 
-  return { conditions, listeners: node.listeners.map((l) => listenerStatus(node, l, stamp)) };
+  return {
+    conditions,
+    listeners: node.listeners.map((l) => listenerStatus(l, isListenerProgrammed(node, l)
+      ? undefined
+      : { reason: 'Invalid', message: notProgrammedMessage(node, l) }, stamp)),
+    attachedListenerSets: node.listenerSets.filter((set) => !rejectionOf(node, set)).length,
+  };
 }
 
-function listenerStatus(node: GatewayNode, listener: ListenerNode, stamp: Stamp): ListenerStatus {
+/**
+ * The status of a ListenerSet. A listener that loses to another is reported not Programmed
+ * with the reason it lost for, as the ListenerSet conformance tests expect.
+ */
+export function listenerSetStatus(node: GatewayNode, set: ListenerSetNode, stamp: Stamp): ListenerSetStatus {
+  const rejection = rejectionOf(node, set);
+  const invalid = set.listeners.filter((l) => !isListenerAccepted(l) || l.unresolvedRefs.length > 0);
+  const conditions = rejection
+    ? [
+      condition(stamp, 'Accepted', false, rejection.reason, rejection.message),
+      condition(stamp, 'Programmed', false, rejection.reason === 'ParentNotAccepted' ? 'ParentNotProgrammed' : rejection.reason,
+        rejection.message),
+    ]
+    : [
+      invalid.length > 0
+        ? condition(stamp, 'Accepted', true, 'ListenersNotValid', `listeners not valid: ${invalid.map((l) => l.name).join(', ')}`)
+        : condition(stamp, 'Accepted', true, 'Accepted', 'ListenerSet is accepted'),
+      condition(stamp, 'Programmed', true, 'Programmed', 'ListenerSet is programmed'),
+    ];
+  if (set.notAllowed) return { conditions };
+  return {
+    conditions,
+    listeners: set.listeners.map((l) => {
+      if (isSetListenerProgrammed(node, set, l)) return listenerStatus(l, undefined, stamp);
+      const notAccepted = l.rejection ?? l.conflict;
+      return listenerStatus(l, notAccepted
+        ? { reason: notAccepted.reason, message: `listener is not accepted: ${notAccepted.message}` }
+        : { reason: 'Invalid', message: rejection ? `ListenerSet is not accepted: ${rejection.message}` : notProgrammedMessage(node, l) },
+      stamp);
+    }),
+  };
+}
+
+/** `notProgrammed`: why the listener is not Programmed, undefined when it is. */
+function listenerStatus(listener: ListenerNode, notProgrammed: Problem | undefined, stamp: Stamp): ListenerStatus {
   const notAccepted = listener.rejection ?? listener.conflict;
   const conditions = [
     notAccepted
       ? condition(stamp, 'Accepted', false, notAccepted.reason, notAccepted.message)
       : condition(stamp, 'Accepted', true, 'Accepted', 'listener is accepted'),
-    isListenerProgrammed(node, listener)
-      ? condition(stamp, 'Programmed', true, 'Programmed', 'listener is programmed')
-      : condition(stamp, 'Programmed', false, 'Invalid', notProgrammedMessage(node, listener)),
+    notProgrammed
+      ? condition(stamp, 'Programmed', false, notProgrammed.reason, notProgrammed.message)
+      : condition(stamp, 'Programmed', true, 'Programmed', 'listener is programmed'),
     listener.unresolvedRefs.length > 0
       ? condition(stamp, 'ResolvedRefs', false, listener.unresolvedRefs[0].reason,
         listener.unresolvedRefs.map((p) => p.message).join('; '))
@@ -161,20 +229,22 @@ function notProgrammedMessage(node: GatewayNode, listener: ListenerNode): string
 }
 
 export function gatewayIR(node: GatewayNode): GatewayIR {
+  const listeners = servingListeners(node);
   return {
     namespace: node.namespace,
     name: node.name,
     gatewayClassName: node.gatewayClass.name,
     controllerName: node.gatewayClass.controllerName,
-    programmed: isGatewayAccepted(node) && node.listeners.some((l) => isListenerProgrammed(node, l)),
-    listeners: node.listeners.map((l): ListenerIR => ({
+    programmed: isGatewayAccepted(node) && listeners.some((l) => l.programmed),
+    listeners: listeners.map(({ listener: l, programmed }): ListenerIR => ({
       name: l.name,
       port: l.port,
       protocol: l.protocol,
       hostname: l.hostname,
-      programmed: isListenerProgrammed(node, l),
+      programmed,
       tls: l.tls,
       routes: [...l.routes.values()].sort(compareRoutePrecedence),
+      ...(l.listenerSet ? { listenerSet: { ...l.listenerSet } } : {}),
     })),
     backendClientCertificate: node.backendClientCertificate?.certificate,
   };

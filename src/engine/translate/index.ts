@@ -4,26 +4,30 @@
  * clock (the time written into conditions comes from `options.now`).
  *
  * The order mirrors the Gateway API's own dependencies: GatewayClasses decide which Gateways
- * are ours; listeners are validated and checked for conflicts; routes attach to listeners;
- * only then are listener attachedRoutes and Gateway conditions final.
+ * are ours; Gateways admit ListenerSets; listeners are validated and checked for conflicts;
+ * routes attach to listeners (BackendTLSPolicies shaping their backends); only then are
+ * listener attachedRoutes, Gateway and ListenerSet conditions, and the ancestors of each
+ * BackendTLSPolicy final.
  */
 import { KubeObject, objectKey } from '../types';
+import { backendTlsPolicies, policyAncestors, policyStatus, reportPolicyFindings } from './backend-tls-policy';
 import { Finding, Findings } from './finding';
-import { buildGateway, gatewayIR, gatewayStatus, GatewayNode } from './gateway';
+import { buildGateway, gatewayIR, gatewayStatus, GatewayNode, listenerSetStatus } from './gateway';
 import { buildGatewayClass, ClassNode, gatewayClassStatus, isOurClass } from './gateway-class';
 import { GatewayIR } from './ir';
+import { ListenerSetNode, parentGatewayOf } from './listener-set';
 import { ParentLookup, ParentRefTarget, translateRoute } from './route';
 import { keyOf, nameOf, namespaceOf, ROUTE_KINDS, Snapshot } from './snapshot';
 import { ObjectStatus, stampOf } from './status';
 
 export type {
-  BackendIR, CaCertificateIR, CertificateIR, ClientValidationIR, CorsIR, GatewayIR, GrpcMatchIR, GrpcRouteIR, GrpcRuleIR, HeaderModifierIR,
-  HttpFilterIR, HttpMatchIR, HttpRouteIR, HttpRuleIR, ListenerIR, ListenerProtocol, ListenerTlsIR, MirrorIR,
-  PathModifierIR, Problem, RedirectIR, RewriteIR, RouteIR, RouteKind, StreamRouteIR, StreamRuleIR, ValueMatchIR,
+  BackendIR, BackendTlsIR, CaCertificateIR, CertificateIR, ClientValidationIR, CorsIR, GatewayIR, GrpcMatchIR, GrpcRouteIR, GrpcRuleIR,
+  HeaderModifierIR, HttpFilterIR, HttpMatchIR, HttpRouteIR, HttpRuleIR, ListenerIR, ListenerProtocol, ListenerTlsIR, MirrorIR,
+  PathModifierIR, Problem, RedirectIR, RewriteIR, RouteIR, RouteKind, StreamRouteIR, StreamRuleIR, SubjectAltNameIR, ValueMatchIR,
 } from './ir';
 export type {
-  Condition, ConditionStatus, GatewayClassStatus, GatewayStatus, ListenerStatus, ObjectStatus, ParentReference,
-  RouteGroupKind, RouteParentStatus, RouteStatus,
+  Condition, ConditionStatus, GatewayClassStatus, GatewayStatus, ListenerSetStatus, ListenerStatus, ObjectStatus, ParentReference,
+  PolicyAncestorStatus, PolicyStatus, RouteGroupKind, RouteParentStatus, RouteStatus,
 } from './status';
 export type { Finding, Premise } from './finding';
 
@@ -68,19 +72,43 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
     produced.push({ object: gatewayClass, status: gatewayClassStatus(node, stampOf(gatewayClass, now)) });
   }
 
-  const gateways = new Map<string, GatewayNode>();
-  for (const gateway of snapshot.all('Gateway')) {
-    const gatewayClass = classes.get(String(gateway.spec?.gatewayClassName ?? ''));
-    if (gatewayClass) gateways.set(keyOf(gateway), buildGateway(snapshot, findings, gateway, gatewayClass));
+  const setsByGateway = new Map<string, KubeObject[]>();
+  for (const set of snapshot.all('ListenerSet')) {
+    const parent = parentGatewayOf(set);
+    if (!parent) continue;
+    const key = objectKey('Gateway', parent.namespace, parent.name);
+    setsByGateway.set(key, [...(setsByGateway.get(key) ?? []), set]);
   }
 
-  const lookup = (target: ParentRefTarget): ParentLookup => {
-    const key = objectKey('Gateway', target.namespace, target.name);
-    const ours = gateways.get(key);
+  const gateways = new Map<string, GatewayNode>();
+  const listenerSets = new Map<string, { gateway: GatewayNode; set: ListenerSetNode }>();
+  for (const gateway of snapshot.all('Gateway')) {
+    const gatewayClass = classes.get(String(gateway.spec?.gatewayClassName ?? ''));
+    if (!gatewayClass) continue;
+    const node = buildGateway(snapshot, findings, gateway, gatewayClass, setsByGateway.get(keyOf(gateway)));
+    gateways.set(keyOf(gateway), node);
+    for (const set of node.listenerSets) listenerSets.set(keyOf(set.object), { gateway: node, set });
+  }
+
+  const policies = backendTlsPolicies(snapshot);
+  reportPolicyFindings(policies, findings);
+
+  const gatewayOwner = (namespace: string, name: string): ParentLookup => {
+    const ours = gateways.get(objectKey('Gateway', namespace, name));
     if (ours) return { owner: 'us', gateway: ours };
-    const gateway = snapshot.find('Gateway', target.namespace, target.name);
+    const gateway = snapshot.find('Gateway', namespace, name);
     const className = String(gateway?.spec?.gatewayClassName ?? '');
     return gateway && classes.has(className) ? { owner: 'other' } : { owner: 'unknown' };
+  };
+  const lookup = (target: ParentRefTarget): ParentLookup => {
+    if (target.kind !== 'ListenerSet') return gatewayOwner(target.namespace, target.name);
+    const ours = listenerSets.get(objectKey('ListenerSet', target.namespace, target.name));
+    if (ours) return { owner: 'us', gateway: ours.gateway, listenerSet: ours.set };
+    const set = snapshot.find('ListenerSet', target.namespace, target.name);
+    const parent = set && parentGatewayOf(set);
+    // A set whose parent is not a Gateway of ours is another implementation's business.
+    if (set && !parent) return { owner: 'other' };
+    return parent ? gatewayOwner(parent.namespace, parent.name) : { owner: 'unknown' };
   };
   for (const kind of ROUTE_KINDS) {
     for (const route of snapshot.all(kind)) {
@@ -91,6 +119,14 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
 
   for (const node of gateways.values()) {
     produced.push({ object: node.object, status: gatewayStatus(node, stampOf(node.object, now)) });
+    for (const set of node.listenerSets) {
+      produced.push({ object: set.object, status: listenerSetStatus(node, set, stampOf(set.object, now)) });
+    }
+  }
+
+  const ir = [...gateways.values()].map(gatewayIR);
+  for (const [policy, ancestors] of policyAncestors(policies, ir)) {
+    produced.push({ object: policy.object, status: policyStatus(policy, ancestors, stampOf(policy.object, now)) });
   }
 
   produced.sort((a, b) => snapshot.indexOf(a.object) - snapshot.indexOf(b.object));
@@ -107,7 +143,7 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
 
   return {
     statuses,
-    gateways: [...gateways.values()].map(gatewayIR),
+    gateways: ir,
     findings: findings.list(),
   };
 }

@@ -41,6 +41,11 @@ export interface ListenerIR {
   readonly tls?: ListenerTlsIR;
   /** Attached routes, oldest first, then by namespace/name: the order of precedence between routes. */
   readonly routes: RouteIR[];
+  /**
+   * Set for a listener a ListenerSet contributes to the Gateway; names are unique only within
+   * their own object, so this origin is part of the listener's identity.
+   */
+  readonly listenerSet?: { readonly namespace: string; readonly name: string };
 }
 
 export interface ListenerTlsIR {
@@ -223,4 +228,28 @@ export interface BackendIR {
   readonly filters: HttpFilterIR[];
   /** Set when the reference does not resolve: the share of traffic for this backend gets an error. */
   readonly invalid?: Problem;
+  /**
+   * TLS to originate towards the backend, from the BackendTLSPolicy that applies to its Service
+   * port. Absent when no policy applies; when the policy is unusable the backend is `invalid`.
+   */
+  readonly tls?: BackendTlsIR;
+}
+
+export interface BackendTlsIR {
+  /** The BackendTLSPolicy this comes from. */
+  readonly policy: { readonly namespace: string; readonly name: string };
+  /** Sent as SNI, and what the certificate must be valid for when `subjectAltNames` is empty. */
+  readonly hostname: string;
+  /** PEM bundles of the valid caCertificateRefs, in order; empty when `wellKnownCACertificates` is used. */
+  readonly caPems: string[];
+  /** `System`: trust the platform's CA store. */
+  readonly wellKnownCACertificates?: string;
+  /** When not empty, the certificate must carry one of these instead of `hostname`. */
+  readonly subjectAltNames: SubjectAltNameIR[];
+  readonly options: Record<string, string>;
+}
+
+export interface SubjectAltNameIR {
+  readonly type: 'Hostname' | 'URI';
+  readonly value: string;
 }

@@ -4,6 +4,10 @@
  * by SNI, so their hostnames must differ; a TCP listener cannot share its port with anything,
  * and UDP listeners, which live in a separate port space, not with another UDP listener.
  * Every listener of an indistinct group is conflicted: none of them can be preferred.
+ *
+ * Listeners that ListenerSets add to a Gateway are different: there is an order of precedence
+ * (the Gateway's own listeners, then the sets oldest first, then by namespace/name), and a
+ * listener loses only to listeners of objects that come before its own.
  */
 import { Issue } from './finding';
 import { isSupportedProtocol, ListenerNode } from './listener';
@@ -52,6 +56,60 @@ export function markConflicts(listeners: readonly ListenerNode[]): { listener: L
           `listeners ${names} on port ${listener.port} have the same hostname ${host || '(none)'}`,
           `give listener ${listener.name} a distinct hostname or its own port`);
       }
+    }
+  }
+  return marked;
+}
+
+/**
+ * Why two listeners cannot share the Gateway's ports, or undefined when they can tell their
+ * traffic apart.
+ */
+function conflictBetween(a: ListenerNode, b: ListenerNode): 'ProtocolConflict' | 'HostnameConflict' | undefined {
+  const space = (l: ListenerNode) => (l.protocol === 'UDP' ? 'udp' : 'stream');
+  if (space(a) !== space(b) || a.port !== b.port) return undefined;
+  const family = FAMILY[a.protocol];
+  if (family !== FAMILY[b.protocol] || family === 'TCP' || family === 'UDP') return 'ProtocolConflict';
+  return (a.hostname ?? '') === (b.hostname ?? '') ? 'HostnameConflict' : undefined;
+}
+
+function describeOrigin(listener: ListenerNode): string {
+  const set = listener.listenerSet;
+  return set ? `listener ${listener.name} of ListenerSet ${set.namespace}/${set.name}` : `listener ${listener.name} of the Gateway`;
+}
+
+/**
+ * Marks each of `listeners` (one ListenerSet) that is indistinct from one of `precedent`, the
+ * listeners that take precedence over them. Listeners already conflicted hold no port, so they
+ * take nothing from later ones; the set's own listeners are checked among themselves after this.
+ */
+export function markConflictsAgainst(
+  listeners: readonly ListenerNode[], precedent: readonly ListenerNode[],
+): { listener: ListenerNode; issue: Issue }[] {
+  const marked: { listener: ListenerNode; issue: Issue }[] = [];
+  const candidates = precedent.filter((l) => isSupportedProtocol(l.protocol) && !l.conflict);
+  for (const listener of listeners) {
+    if (listener.conflict || !isSupportedProtocol(listener.protocol)) continue;
+    for (const other of candidates) {
+      const reason = conflictBetween(listener, other);
+      if (!reason) continue;
+      const what = reason === 'ProtocolConflict'
+        ? `uses port ${listener.port} with protocol ${listener.protocol}, which cannot share it with ${other.protocol}`
+        : `has the same port ${listener.port} and hostname ${listener.hostname ?? '(none)'}`;
+      const message = `listener ${listener.name} ${what} as ${describeOrigin(other)}, which takes precedence`;
+      listener.conflict = { reason, message };
+      marked.push({
+        listener,
+        issue: {
+          path: listener.path,
+          reason,
+          message,
+          hint: reason === 'ProtocolConflict'
+            ? `give listener ${listener.name} a port no listener with precedence uses`
+            : `give listener ${listener.name} a distinct hostname or its own port`,
+        },
+      });
+      break;
     }
   }
   return marked;

@@ -8,7 +8,7 @@ import { resolveCertificateRef } from './certificate';
 import { Issue } from './finding';
 import { ListenerTlsIR, Problem, RouteIR } from './ir';
 import { LabelSelector } from './label-selector';
-import { Snapshot, RouteKind } from './snapshot';
+import { nameOf, namespaceOf, Snapshot, RouteKind } from './snapshot';
 import { RouteGroupKind } from './status';
 
 /** Route kinds each supported protocol serves, in the order supportedKinds lists them. */
@@ -47,6 +47,8 @@ export interface ListenerNode {
   readonly unresolvedRefs: Problem[];
   /** Routes accepted on this listener, by object key. */
   readonly routes: Map<string, RouteIR>;
+  /** The ListenerSet the listener comes from; undefined for the Gateway's own listeners. */
+  readonly listenerSet?: { readonly namespace: string; readonly name: string };
 }
 
 export function isSupportedProtocol(protocol: string): boolean {
@@ -65,8 +67,9 @@ export function canServe(listener: ListenerNode): boolean {
   return true;
 }
 
+/** `owner` is the Gateway or the ListenerSet whose `spec.listeners[index]` this is. */
 export function buildListener(
-  snapshot: Snapshot, gateway: KubeObject, spec: any, index: number,
+  snapshot: Snapshot, owner: KubeObject, spec: any, index: number,
 ): { listener: ListenerNode; issues: Issue[] } {
   const path = `spec.listeners[${index}]`;
   const issues: Issue[] = [];
@@ -116,7 +119,7 @@ export function buildListener(
         hint: 'use protocol TLS with a TLSRoute to pass TLS through, or tls.mode Terminate',
       });
     } else {
-      const resolved = mode === 'Terminate' ? resolveCertificates(snapshot, gateway, spec, path) : { certificates: [], issues: [] };
+      const resolved = mode === 'Terminate' ? resolveCertificates(snapshot, owner, spec, path) : { certificates: [], issues: [] };
       for (const issue of resolved.issues) {
         unresolvedRefs.push({ reason: issue.reason, message: issue.message });
         issues.push(issue);
@@ -163,15 +166,16 @@ export function buildListener(
     rejection,
     unresolvedRefs,
     routes: new Map(),
+    ...(owner.kind === 'ListenerSet' ? { listenerSet: { namespace: namespaceOf(owner)!, name: nameOf(owner) } } : {}),
   };
   return { listener, issues };
 }
 
-function resolveCertificates(snapshot: Snapshot, gateway: KubeObject, spec: any, path: string) {
+function resolveCertificates(snapshot: Snapshot, owner: KubeObject, spec: any, path: string) {
   const refs: any[] = Array.isArray(spec?.tls?.certificateRefs) ? spec.tls.certificateRefs : [];
   const issues: Issue[] = [];
   const certificates = refs.map((ref, c) => {
-    const resolved = resolveCertificateRef(snapshot, gateway, ref, `${path}.tls.certificateRefs[${c}]`, 'InvalidCertificateRef');
+    const resolved = resolveCertificateRef(snapshot, owner, ref, `${path}.tls.certificateRefs[${c}]`, 'InvalidCertificateRef');
     if (resolved.issue) issues.push(resolved.issue);
     return resolved.certificate;
   });

@@ -1,19 +1,25 @@
 /**
- * One route of any kind: its rules, each of its parentRefs to one of our Gateways, the status
- * entry per such parent, and the route's place on every listener that accepts it.
+ * One route of any kind: its rules, each of its parentRefs to one of our Gateways (or to a
+ * ListenerSet of one), the status entry per such parent, and the route's place on every
+ * listener that accepts it. Each parentRef gets its own verdict.
  */
 import { GATEWAY_GROUP, KubeObject } from '../types';
-import { attach, RouteIdentity } from './attachment';
+import { attach, Attachment, ListenerParent, RouteIdentity } from './attachment';
 import { Findings, Issue } from './finding';
 import { GatewayNode } from './gateway';
 import { RouteIR } from './ir';
+import { ListenerSetNode } from './listener-set';
 import { buildRules } from './rules';
 import { keyOf, nameOf, namespaceOf, RouteKind, Snapshot } from './snapshot';
 import { Condition, condition, ParentReference, RouteParentStatus, RouteStatus, Stamp } from './status';
 
-/** How a parentRef relates to us: a Gateway of ours, one of another controller, or one we cannot tell (absent, or its class is). */
+/**
+ * How a parentRef relates to us: a Gateway of ours (`listenerSet` set when the parentRef names
+ * one of its ListenerSets), one of another controller, or one we cannot tell (absent, or its
+ * class is).
+ */
 export type ParentLookup =
-  | { readonly owner: 'us'; readonly gateway: GatewayNode }
+  | { readonly owner: 'us'; readonly gateway: GatewayNode; readonly listenerSet?: ListenerSetNode }
   | { readonly owner: 'other' }
   | { readonly owner: 'unknown' };
 
@@ -43,8 +49,8 @@ export function translateRoute(
       namespace: ref?.namespace ?? namespace,
       name: String(ref?.name ?? ''),
     };
-    const isGateway = target.group === GATEWAY_GROUP && target.kind === 'Gateway';
-    return { ref, index, target, found: isGateway ? lookup(target) : { owner: 'other' as const } };
+    const isParentKind = target.group === GATEWAY_GROUP && (target.kind === 'Gateway' || target.kind === 'ListenerSet');
+    return { ref, index, target, found: isParentKind ? lookup(target) : { owner: 'other' as const } };
   });
   if (!parents.some((p) => p.found.owner !== 'other')) return undefined;
 
@@ -64,8 +70,11 @@ export function translateRoute(
   const statuses: RouteParentStatus[] = [];
   for (const parent of parents) {
     if (parent.found.owner !== 'us') continue;
-    const gateway = parent.found.gateway;
-    const attachment = attach(snapshot, gateway, identity, parent.ref, `spec.parentRefs[${parent.index}]`);
+    const { gateway, listenerSet } = parent.found;
+    const parentPath = `spec.parentRefs[${parent.index}]`;
+    const attachment = listenerSet
+      ? attachToListenerSet(snapshot, gateway, listenerSet, identity, parent.ref, parentPath)
+      : attach(snapshot, gateway, identity, parent.ref, parentPath);
     if (attachment.failure) findings.report(route, attachment.failure);
     const accepted = !attachment.failure && (kept.length > 0 || dropped.length === 0);
     if (accepted) {
@@ -81,6 +90,26 @@ export function translateRoute(
     });
   }
   return statuses.length > 0 ? { parents: statuses } : undefined;
+}
+
+/** A ListenerSet the Gateway does not admit has no listeners a route could attach to. */
+function attachToListenerSet(
+  snapshot: Snapshot, gateway: GatewayNode, set: ListenerSetNode, route: RouteIdentity, parentRef: any, parentPath: string,
+): Attachment {
+  if (set.notAllowed) {
+    return {
+      listeners: [],
+      failure: {
+        path: parentPath,
+        reason: 'NotAllowedByListeners',
+        message: `ListenerSet ${set.namespace}/${set.name} is not part of Gateway ${gateway.namespace}/${gateway.name}: ${set.notAllowed.message}`,
+        hint: 'let the Gateway admit the ListenerSet (spec.allowedListeners), or attach the route to another parent',
+        premise: set.notAllowed.premise,
+      },
+    };
+  }
+  const parent: ListenerParent = { kind: 'ListenerSet', namespace: set.namespace, name: set.name, listeners: set.listeners };
+  return attach(snapshot, parent, route, parentRef, parentPath);
 }
 
 function parentConditions(

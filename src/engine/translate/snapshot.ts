@@ -16,6 +16,8 @@ const KNOWN_KINDS: Record<string, string> = {
   TCPRoute: GATEWAY_GROUP,
   UDPRoute: GATEWAY_GROUP,
   ReferenceGrant: GATEWAY_GROUP,
+  ListenerSet: GATEWAY_GROUP,
+  BackendTLSPolicy: GATEWAY_GROUP,
   Service: '',
   Secret: '',
   ConfigMap: '',
@@ -49,6 +51,24 @@ export function keyOf(obj: KubeObject): string {
 export function displayName(obj: KubeObject): string {
   const ns = namespaceOf(obj);
   return ns === undefined ? nameOf(obj) : `${ns}/${nameOf(obj)}`;
+}
+
+/**
+ * The order of precedence the Gateway API uses between objects of one kind: oldest
+ * creationTimestamp first, then namespace/name. An object without creationTimestamp has not been
+ * created yet, so it comes after every object that has one.
+ */
+export function compareObjectPrecedence(a: KubeObject, b: KubeObject): number {
+  const age = (o: KubeObject) => {
+    const stamp = o.metadata.creationTimestamp as unknown;
+    const t = stamp instanceof Date ? stamp.getTime() : typeof stamp === 'string' ? Date.parse(stamp) : NaN;
+    return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+  };
+  const byAge = age(a) - age(b);
+  if (byAge !== 0 && !Number.isNaN(byAge)) return byAge;
+  const ka = displayName(a);
+  const kb = displayName(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 /**

@@ -36,6 +36,25 @@ export interface ListenerStatus {
 export interface GatewayStatus {
   readonly conditions: Condition[];
   readonly listeners: ListenerStatus[];
+  /** ListenerSets admitted by `spec.allowedListeners` whose Accepted condition is True. */
+  readonly attachedListenerSets?: number;
+}
+
+/** `listeners` is left out when the Gateway does not admit the set: then it has no listeners to speak of. */
+export interface ListenerSetStatus {
+  readonly conditions: Condition[];
+  readonly listeners?: ListenerStatus[];
+}
+
+/** A policy's verdict with respect to one ancestor (for BackendTLSPolicy, a Gateway whose routes use the target). */
+export interface PolicyAncestorStatus {
+  readonly ancestorRef: ParentReference;
+  readonly controllerName: string;
+  readonly conditions: Condition[];
+}
+
+export interface PolicyStatus {
+  readonly ancestors: PolicyAncestorStatus[];
 }
 
 /** A route's parentRef as echoed in its status: group, kind and namespace always explicit. */
@@ -64,7 +83,7 @@ export interface ObjectStatus {
   readonly kind: string;
   readonly namespace?: string;
   readonly name: string;
-  readonly status: GatewayClassStatus | GatewayStatus | RouteStatus;
+  readonly status: GatewayClassStatus | GatewayStatus | RouteStatus | ListenerSetStatus | PolicyStatus;
 }
 
 /** Generation and time every condition of one object carries. */

@@ -6,7 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { Condition, GatewayStatus, ListenerStatus, RouteParentStatus, RouteStatus, Translation } from '../../../src/engine/translate';
+import {
+  Condition, GatewayStatus, ListenerSetStatus, ListenerStatus, PolicyAncestorStatus, PolicyStatus, RouteParentStatus, RouteStatus, Translation,
+} from '../../../src/engine/translate';
 import { KubeObject, objectKey } from '../../../src/engine/types';
 import { SHARED_DIR } from '../../util/shared';
 
@@ -56,6 +58,28 @@ export function gatewayStatusOf(t: Translation, namespace: string, name: string)
 export function listenerStatusOf(t: Translation, namespace: string, gateway: string, listener: string): ListenerStatus {
   const found = gatewayStatusOf(t, namespace, gateway).listeners.find((l) => l.name === listener);
   if (!found) throw new Error(`no status for listener ${listener} of Gateway ${namespace}/${gateway}`);
+  return found;
+}
+
+export function listenerSetStatusOf(t: Translation, namespace: string, name: string): ListenerSetStatus {
+  const entry = t.statuses.get(objectKey('ListenerSet', namespace, name));
+  if (!entry) throw new Error(`no status for ListenerSet ${namespace}/${name}`);
+  return entry.status as ListenerSetStatus;
+}
+
+export function listenerSetListenerOf(t: Translation, namespace: string, set: string, listener: string): ListenerStatus {
+  const found = listenerSetStatusOf(t, namespace, set).listeners?.find((l) => l.name === listener);
+  if (!found) throw new Error(`no status for listener ${listener} of ListenerSet ${namespace}/${set}`);
+  return found;
+}
+
+/** The ancestor entry of a BackendTLSPolicy for one Gateway. */
+export function policyAncestorOf(t: Translation, namespace: string, name: string, gatewayNamespace: string, gateway: string): PolicyAncestorStatus {
+  const entry = t.statuses.get(objectKey('BackendTLSPolicy', namespace, name));
+  if (!entry) throw new Error(`no status for BackendTLSPolicy ${namespace}/${name}`);
+  const found = (entry.status as PolicyStatus).ancestors.find((a) =>
+    a.ancestorRef.namespace === gatewayNamespace && a.ancestorRef.name === gateway);
+  if (!found) throw new Error(`BackendTLSPolicy ${namespace}/${name} has no ancestor ${gatewayNamespace}/${gateway}`);
   return found;
 }
 

@@ -1,0 +1,143 @@
+/**
+ * The data plane as one object: files → config → listeners, reloaded on change, with the admin
+ * server beside it. `serve` runs it as a process; tests start it in-process.
+ */
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import { startAdmin } from './admin';
+import { buildConfig, ConfigOptions, DataPlaneConfig } from './config';
+import { Metrics } from './metrics';
+import { Deadlines } from './proxy/deadlines';
+import { ProxyContext } from './proxy/http';
+import { Frontends } from './proxy/server';
+import { Upstreams } from './proxy/upstream';
+import { FileWatcher, readSnapshot } from './source/file';
+
+export interface ServeOptions {
+  /** Files and folders of manifests. */
+  readonly paths: readonly string[];
+  /** Where relative paths start. @default process.cwd() */
+  readonly cwd?: string;
+  /** Only GatewayClasses with this controllerName are served. @default every GatewayClass */
+  readonly controllerName?: string;
+  /** `namespace/name` of the Gateways to serve. @default all of ours */
+  readonly gateways?: readonly string[];
+  /** Added to every listener port. @default 0 */
+  readonly listenOffset?: number;
+  /** @default '0.0.0.0' */
+  readonly bind?: string;
+  /** 0 picks a free port. @default 0 */
+  readonly adminPort?: number;
+  /** Messages about reloads, conflicts and unreadable files. @default stderr */
+  readonly log?: (line: string) => void;
+  /** Watch the files and apply changes. @default true */
+  readonly watch?: boolean;
+}
+
+export interface ServeHandle {
+  readonly adminPort: number;
+  /** `address:declaredPort+offset` → port actually bound (they differ only when the offset makes the port 0). */
+  ports(): Map<string, number>;
+  /** Current configuration generation (1 after the first load). */
+  generation(): number;
+  /** Re-reads the files now; resolves when the result is live (or rejected and logged). */
+  reload(): Promise<void>;
+  /** Stops accepting and waits up to `drainMs` for in-flight requests. */
+  close(drainMs?: number): Promise<void>;
+}
+
+export async function startServe(options: ServeOptions): Promise<ServeHandle> {
+  const cwd = options.cwd ?? process.cwd();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const configOptions: ConfigOptions = {
+    controllerName: options.controllerName,
+    gateways: options.gateways ?? [],
+    bind: options.bind ?? '0.0.0.0',
+    listenOffset: options.listenOffset ?? 0,
+  };
+  const metrics = new Metrics();
+  const upstreams = new Upstreams();
+  const deadlines = new Deadlines();
+  const ctx: ProxyContext = { upstreams, deadlines, metrics };
+  const frontends = new Frontends(ctx);
+  let live: DataPlaneConfig | undefined;
+  let lastInput: string | undefined;
+  let draining = false;
+
+  const apply = async (): Promise<void> => {
+    let config: DataPlaneConfig;
+    try {
+      const snapshot = readSnapshot(options.paths, cwd);
+      const input = JSON.stringify(snapshot.objects);
+      // Watchers see sibling files and metadata-only events; an unchanged input is not a new config.
+      if (input === lastInput) return;
+      for (const problem of snapshot.problems) log(`serve: ${problem}`);
+      // A file caught half-written, or broken by an edit, must not take down what it served before.
+      if (snapshot.problems.length > 0 && live !== undefined) throw new Error(`${snapshot.problems.length} unreadable documents`);
+      config = buildConfig(snapshot.objects, configOptions);
+      lastInput = input;
+    } catch (err) {
+      metrics.reloadErrors++;
+      log(`serve: configuration not applied, the previous one stays live: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const warning of config.warnings) log(`serve: ${warning}`);
+    const errors = await frontends.apply(config.bindings, config.endpoints);
+    for (const error of errors) log(`serve: ${error}`);
+    upstreams.retain(config.endpoints.origins());
+    live = config;
+    metrics.generation++;
+    if (metrics.generation > 1) metrics.reloads++;
+  };
+
+  // Reloads run one at a time, and a change during a reload triggers one more afterwards.
+  let running: Promise<void> | undefined;
+  let again = false;
+  const reload = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await apply();
+      } while (again && !draining);
+    })();
+    try {
+      await running;
+    } finally {
+      running = undefined;
+    }
+  };
+
+  const admin = await startAdmin(configOptions.bind, options.adminPort ?? 0, metrics, {
+    ready: () => live !== undefined,
+    draining: () => draining,
+  });
+  await reload();
+  const watcher = options.watch === false ? undefined : new FileWatcher(options.paths, cwd, () => void reload());
+
+  return {
+    adminPort: (admin.address() as AddressInfo).port,
+    ports: () => frontends.ports(),
+    generation: () => metrics.generation,
+    reload,
+    close: async (drainMs = 10_000) => {
+      draining = true;
+      watcher?.close();
+      await running;
+      await frontends.drain(drainMs);
+      deadlines.stop();
+      await upstreams.close();
+      await closeServer(admin);
+    },
+  };
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise(resolve => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

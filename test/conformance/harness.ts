@@ -1,0 +1,565 @@
+/**
+ * Runs the upstream conformance manifests against `cdk8s-gateway serve` with no cluster:
+ * Deployments become in-process echo backends, their Pods become EndpointSlices pointing at
+ * 127.0.0.1, and each Gateway under test gets its own `serve` child process (one address
+ * cannot carry three Gateways that all listen on port 80, as base/manifests.yaml has them).
+ */
+import { ChildProcess, execFile, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { ClientResponse, send } from './client';
+import { EchoResponse, EchoServer, podName } from './echo';
+import { SHARED_DIR } from '../util/shared';
+
+export const CONFORMANCE_DIR = path.join(SHARED_DIR, 'gateway-api', 'conformance');
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const TLS_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'cli', 'conformance');
+const BIN = path.join(REPO_ROOT, 'bin', 'cdk8s-gateway');
+
+export const CLASS_NAME = 'gateway-conformance';
+/** Passed explicitly to every command, so the suite does not depend on serve's default. */
+export const CONTROLLER_NAME = process.env.CONFORMANCE_CONTROLLER_NAME ?? 'gateway.cdk8s.io/controller';
+export const INFRA = 'gateway-conformance-infra';
+export const APP = 'gateway-conformance-app-backend';
+export const WEB = 'gateway-conformance-web-backend';
+
+/** The echo image's ports (research/gateway-api.md §e) that Service targetPorts name. */
+const ECHO_HTTP_PORT = 3000;
+const ECHO_H2C_PORT = 3001;
+
+const READY_TIMEOUT_MS = 20_000;
+const COMMAND_TIMEOUT_MS = 30_000;
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; generation?: number; [k: string]: unknown };
+  spec?: any;
+  status?: any;
+  [k: string]: unknown;
+}
+
+function key(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`;
+}
+
+/** What the Go suite substitutes before applying a manifest. */
+export function substitute(text: string): string {
+  return text
+    .replace(/\{GATEWAY_CLASS_NAME\}/g, CLASS_NAME)
+    .replace(/\{GATEWAY_CONTROLLER_NAME\}/g, CONTROLLER_NAME);
+}
+
+export function readManifest(relative: string): K8sObject[] {
+  const text = substitute(fs.readFileSync(path.join(CONFORMANCE_DIR, relative), 'utf8'));
+  return parseAllDocuments(text).map(d => d.toJSON()).filter((o): o is K8sObject => o !== null && typeof o === 'object');
+}
+
+/** Only plain HTTP echo pods are played here; gRPC, TCP, UDP and TLS backends are other suites' business. */
+function isHttpEcho(deployment: K8sObject): boolean {
+  const containers: any[] = deployment.spec?.template?.spec?.containers ?? [];
+  return containers.some(c => String(c.image ?? '').includes('echo-basic')
+    && !(c.env ?? []).some((e: any) => /^(GRPC_ECHO_SERVER|TCP_ECHO_SERVER|UDP_ECHO_SERVER|TLS_SERVER_CERT)$/.test(e.name)));
+}
+
+interface Pod {
+  readonly deployment: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly echo: EchoServer;
+}
+
+/** The echo pods of the base manifests' Deployments, started once and shared by every scenario. */
+export class Backends {
+  static async start(): Promise<Backends> {
+    const backends = new Backends();
+    try {
+      for (const d of readManifest('base/manifests.yaml').filter(o => o.kind === 'Deployment' && isHttpEcho(o))) {
+        const namespace = d.metadata.namespace ?? 'default';
+        for (let i = 0; i < (d.spec?.replicas ?? 1); i++) {
+          const echo = await EchoServer.start({ namespace, pod: podName(d.metadata.name) });
+          backends.pods.push({ deployment: d.metadata.name, namespace, labels: d.spec?.template?.metadata?.labels ?? {}, echo });
+        }
+      }
+    } catch (err) {
+      await backends.close();
+      throw err;
+    }
+    return backends;
+  }
+
+  readonly pods: Pod[] = [];
+
+  of(namespace: string, deployment: string): EchoServer[] {
+    return this.pods.filter(p => p.namespace === namespace && p.deployment === deployment).map(p => p.echo);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pods.map(p => p.echo.close()));
+  }
+
+  /**
+   * EndpointSlices as the endpoint controller would write them, one per Pod because each echo
+   * pod listens on its own ephemeral port and a slice's ports apply to all of its endpoints.
+   * `manual` gives Services without a selector the pods of a Deployment, which upstream's
+   * HTTPRouteServiceTypes does by copying addresses into its hand-written slices.
+   */
+  endpointSlices(services: K8sObject[], manual: Record<string, string> = {}): K8sObject[] {
+    const slices: K8sObject[] = [];
+    for (const service of services) {
+      const namespace = service.metadata.namespace ?? 'default';
+      const selector: Record<string, string> | undefined = service.spec?.selector;
+      const manualDeployment = manual[key(namespace, service.metadata.name)];
+      const pods = this.pods.filter(p => p.namespace === namespace && (manualDeployment !== undefined
+        ? p.deployment === manualDeployment
+        : selector !== undefined && Object.entries(selector).every(([k, v]) => p.labels[k] === v)));
+      for (const pod of pods) {
+        slices.push({
+          apiVersion: 'discovery.k8s.io/v1',
+          kind: 'EndpointSlice',
+          metadata: {
+            name: `${service.metadata.name}-${pod.echo.identity.pod.split('-').pop()}`,
+            namespace,
+            labels: { 'kubernetes.io/service-name': service.metadata.name, 'endpointslice.kubernetes.io/managed-by': 'conformance-harness' },
+          },
+          addressType: 'IPv4',
+          ports: (service.spec?.ports ?? []).map((p: any) => ({
+            name: p.name ?? '',
+            protocol: p.protocol ?? 'TCP',
+            port: targetPortOf(p, pod.echo),
+            ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+          })),
+          endpoints: [{
+            addresses: ['127.0.0.1'],
+            conditions: { ready: true, serving: true, terminating: false },
+            targetRef: { kind: 'Pod', namespace, name: pod.echo.identity.pod },
+          }],
+        });
+      }
+    }
+    return slices;
+  }
+}
+
+function targetPortOf(servicePort: any, echo: EchoServer): number {
+  const target = Number(servicePort.targetPort ?? servicePort.port);
+  return target === ECHO_H2C_PORT ? echo.h2cPort : target === ECHO_HTTP_PORT ? echo.httpPort : target;
+}
+
+/** Objects the Go suite creates before any test (research/gateway-api.md §d.3). */
+function runtimeObjects(): K8sObject[] {
+  const base64 = (file: string) => fs.readFileSync(path.join(TLS_FIXTURES, file)).toString('base64');
+  const secret = (namespace: string, name: string): K8sObject => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': base64('tls.crt'), 'tls.key': base64('tls.key') },
+  });
+  const caBundle = (namespace: string, name: string): K8sObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace },
+    data: { 'ca.crt': fs.readFileSync(path.join(TLS_FIXTURES, 'tls.crt'), 'utf8') },
+  });
+  return [
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: CLASS_NAME }, spec: { controllerName: CONTROLLER_NAME } },
+    secret(WEB, 'certificate'),
+    secret(INFRA, 'tls-validity-checks-certificate'),
+    secret(INFRA, 'tls-validity-checks-client-certificate'),
+    secret(INFRA, 'tls-validity-checks-per-port-client-certificate'),
+    secret(INFRA, 'tls-checks-certificate'),
+    secret(INFRA, 'tls-checks-client-certificate'),
+    secret(INFRA, 'tls-passthrough-checks-certificate'),
+    secret(APP, 'tls-passthrough-checks-certificate'),
+    secret(INFRA, 'tls-terminate-checks-certificate'),
+    caBundle(WEB, 'web-backend-cm'),
+    caBundle(INFRA, 'tls-validity-checks-ca-certificate'),
+    caBundle(INFRA, 'tls-validity-checks-per-port-ca-certificate'),
+    caBundle(INFRA, 'tls-checks-ca-certificate'),
+    caBundle(INFRA, 'mismatch-ca-certificate'),
+  ];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** An offset under which every listener port of the Gateway is free on this machine right now. */
+async function freeOffset(listenerPorts: number[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const offset = 20_000 + Math.floor(Math.random() * 30_000);
+    const checks = await Promise.all(listenerPorts.map(p => portIsFree(p + offset)));
+    if (checks.every(Boolean)) return offset;
+  }
+  throw new Error(`no free listen offset for ports ${listenerPorts.join(', ')}`);
+}
+
+function get(url: string, timeoutMs: number): Promise<number> {
+  return new Promise(resolve => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, res => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/** One `serve` child process limited to one Gateway. */
+export class ServedGateway {
+  output = '';
+  private exited: { code: number | null; signal: string | null } | undefined;
+
+  constructor(readonly name: string, readonly offset: number, readonly adminPort: number, private readonly child: ChildProcess) {
+    child.stdout?.on('data', (c: Buffer) => (this.output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (this.output += c.toString()));
+    child.on('exit', (code, signal) => (this.exited = { code, signal }));
+  }
+
+  /** Where a listener declared on `listenerPort` is reachable. */
+  port(listenerPort: number): number {
+    return listenerPort + this.offset;
+  }
+
+  async waitReady(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.exited) throw new Error(`serve for ${this.name} exited (${this.exited.code ?? this.exited.signal}) before ready:\n${this.output}`);
+      if (await get(`http://127.0.0.1:${this.adminPort}/readyz`, 1000) === 200) return;
+      await delay(100);
+    }
+    throw new Error(`serve for ${this.name} not ready within ${READY_TIMEOUT_MS} ms:\n${this.output}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited || this.child.pid === undefined) return;
+    const gone = new Promise<void>(resolve => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
+export interface ScenarioOptions {
+  /** Paths under conformance/, after base/manifests.yaml. */
+  readonly manifests: string[];
+  /** Service `namespace/name` → Deployment whose pods fill its hand-written EndpointSlices. */
+  readonly manualEndpoints?: Record<string, string>;
+  /** Changes the objects before they are written, as a test that edits a live object would. */
+  readonly edit?: (objects: K8sObject[]) => void;
+}
+
+/** The objects of one upstream test written to a folder, and the `serve` processes on it. */
+export class Scenario {
+  static create(backends: Backends, options: ScenarioOptions): Scenario {
+    const objects = [...readManifest('base/manifests.yaml'), ...options.manifests.flatMap(readManifest)];
+    options.edit?.(objects);
+    const manualServices = new Set(Object.keys(options.manualEndpoints ?? {}));
+    const kept = objects.filter(o => o.kind !== 'Deployment' && !(o.kind === 'EndpointSlice'
+      && manualServices.has(key(o.metadata.namespace, o.metadata.labels?.['kubernetes.io/service-name'] ?? ''))));
+    const services = kept.filter(o => o.kind === 'Service');
+    const all = [...runtimeObjects(), ...kept, ...backends.endpointSlices(services, options.manualEndpoints)];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-conformance-serve-'));
+    fs.writeFileSync(path.join(dir, 'objects.json'), `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: all }, undefined, 1)}\n`);
+    return new Scenario(dir, all);
+  }
+
+  private readonly served = new Map<string, Promise<ServedGateway>>();
+  private readonly processes: ServedGateway[] = [];
+
+  private constructor(readonly dir: string, readonly objects: K8sObject[]) {}
+
+  /** `serve` for Gateway `namespace/name`, started on first use. */
+  gateway(name: string): Promise<ServedGateway> {
+    // The promise is kept, not the process: a serve that failed to start fails every later check at once.
+    let started = this.served.get(name);
+    if (!started) {
+      started = this.startGateway(name);
+      this.served.set(name, started);
+    }
+    return started;
+  }
+
+  private async startGateway(name: string): Promise<ServedGateway> {
+    const [namespace, gatewayName] = name.split('/');
+    const gateway = this.objects.find(o => o.kind === 'Gateway' && o.metadata.namespace === namespace && o.metadata.name === gatewayName);
+    if (!gateway) throw new Error(`no Gateway ${name} in the scenario`);
+    const ports = [...new Set<number>((gateway.spec?.listeners ?? []).map((l: any) => Number(l.port)))];
+    const offset = await freeOffset(ports);
+    const adminPort = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve', this.dir,
+      '--gateway', name,
+      '--listen-offset', String(offset),
+      '--bind', '127.0.0.1',
+      '--admin-port', String(adminPort),
+      '--controller-name', CONTROLLER_NAME], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const served = new ServedGateway(name, offset, adminPort, child);
+    this.processes.push(served);
+    await served.waitReady();
+    return served;
+  }
+
+  /** `cdk8s-gateway status` over the scenario's folder. */
+  async status(): Promise<StatusView> {
+    const { code, stdout, stderr } = await runCli(['status', this.dir, '-o', 'json', '--controller-name', CONTROLLER_NAME]);
+    if (code !== 0) throw new Error(`status exited ${code}: ${stderr}`);
+    return new StatusView(parseObjects(stdout));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.processes.map(s => s.stop()));
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise(resolve => {
+    const options = { cwd: REPO_ROOT, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 };
+    execFile(process.execPath, [BIN, ...args], options, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 2) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `-o json` may print a List, a bare array or one object per document. */
+function parseObjects(text: string): K8sObject[] {
+  const docs = parseAllDocuments(text).map(d => d.toJSON());
+  return docs.flatMap(doc => Array.isArray(doc) ? doc : doc?.kind === 'List' || Array.isArray(doc?.items) ? doc.items : [doc])
+    .filter((o): o is K8sObject => o !== null && typeof o === 'object');
+}
+
+export interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly observedGeneration?: number;
+}
+
+/** The objects `status` printed, with lookups shaped like the upstream assertions. */
+export class StatusView {
+  constructor(readonly objects: K8sObject[]) {}
+
+  object(kind: string, namespace: string | undefined, name: string): K8sObject {
+    const found = this.objects.find(o => o.kind === kind && o.metadata.name === name
+      && (namespace === undefined || o.metadata.namespace === namespace));
+    if (!found) throw new Error(`status printed no ${kind} ${key(namespace, name)}`);
+    return found;
+  }
+
+  gatewayConditions(namespace: string, name: string): Condition[] {
+    return this.object('Gateway', namespace, name).status?.conditions ?? [];
+  }
+
+  listener(namespace: string, gateway: string, listener: string): { attachedRoutes: number; conditions: Condition[]; supportedKinds: any[] } {
+    const found = (this.object('Gateway', namespace, gateway).status?.listeners ?? []).find((l: any) => l.name === listener);
+    if (!found) throw new Error(`Gateway ${key(namespace, gateway)} has no status for listener ${listener}`);
+    return found;
+  }
+
+  /** Status entries of a route, one per parentRef it reports on. */
+  routeParents(namespace: string, name: string, kind = 'HTTPRoute'): Array<{ parentRef: any; conditions: Condition[] }> {
+    return this.object(kind, namespace, name).status?.parents ?? [];
+  }
+
+  /** The conditions a route reports for one parent Gateway (any sectionName unless given). */
+  routeConditions(namespace: string, name: string, gatewayNamespace: string, gateway: string, sectionName?: string): Condition[] {
+    const parent = this.routeParents(namespace, name).find(p => p.parentRef?.name === gateway
+      && (p.parentRef?.namespace ?? namespace) === gatewayNamespace
+      && (sectionName === undefined || p.parentRef?.sectionName === sectionName));
+    if (!parent) throw new Error(`HTTPRoute ${key(namespace, name)} reports no parent ${key(gatewayNamespace, gateway)}${sectionName ? `/${sectionName}` : ''}`);
+    return parent.conditions ?? [];
+  }
+}
+
+/** `[type, status, reason?]` of each condition, the shape expectations are written in. */
+export function summarize(conditions: Condition[], types?: string[]): Array<[string, string, string | undefined]> {
+  return conditions
+    .filter(c => types === undefined || types.includes(c.type))
+    .map(c => [c.type, c.status, c.reason] as [string, string, string | undefined])
+    .sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+export function findCondition(conditions: Condition[], type: string): Condition | undefined {
+  return conditions.find(c => c.type === type);
+}
+
+/** A request as upstream's `http.ExpectedResponse` describes it, and what must come back. */
+export interface Exchange {
+  readonly host: string;
+  readonly path: string;
+  readonly method?: string;
+  readonly headers?: Record<string, string | string[]>;
+  /** Listener port as declared; 80 unless given. */
+  readonly port?: number;
+  readonly tls?: boolean;
+  readonly serverName?: string;
+  /** 200 unless given; a list accepts any of them. */
+  readonly status?: number | number[];
+  /** Deployment name the serving pod's name must start with (200 only). */
+  readonly backend?: string;
+  /** INFRA unless given. */
+  readonly namespace?: string;
+  /** What the backend must have seen; path defaults to the request's. */
+  readonly seen?: {
+    readonly path?: string;
+    readonly host?: string;
+    readonly method?: string;
+    readonly headers?: Record<string, string>;
+    readonly absentHeaders?: string[];
+  };
+  /** Expected Location, compared as a URL (default ports are the same as none). */
+  readonly location?: string;
+  readonly responseHeaders?: Record<string, string>;
+  readonly absentResponseHeaders?: string[];
+  readonly timeoutMs?: number;
+}
+
+export function describeExchange(e: Exchange): string {
+  const want = e.location ? `${statusList(e)} → ${e.location}` : e.backend ? `${statusList(e)} from ${e.backend}` : statusList(e);
+  return `${e.method ?? 'GET'} ${e.tls ? 'https' : 'http'}://${e.host}${e.port && e.port !== 80 ? `:${e.port}` : ''}${e.path}${e.headers ? ` ${JSON.stringify(e.headers)}` : ''} answers ${want}`;
+}
+
+function statusList(e: Exchange): string {
+  return [e.status ?? 200].flat().join('|');
+}
+
+/** Sends the request and returns every way the answer differs from the expectation. */
+export async function exchange(served: ServedGateway, e: Exchange): Promise<{ problems: string[]; response: ClientResponse; echo?: EchoResponse }> {
+  const response = await send({
+    port: served.port(e.port ?? 80),
+    host: e.host,
+    path: e.path,
+    method: e.method,
+    headers: e.headers,
+    tls: e.tls,
+    serverName: e.serverName,
+    timeoutMs: e.timeoutMs,
+  });
+  const problems: string[] = [];
+  const statuses = [e.status ?? 200].flat();
+  if (!statuses.includes(response.status)) problems.push(`status ${response.status}, want ${statuses.join('|')} (body: ${response.body.slice(0, 200)})`);
+  if (e.location !== undefined) {
+    const actual = response.headers.location;
+    if (actual === undefined) {
+      problems.push(`no Location, want ${e.location}`);
+    } else if (!sameLocation(actual, e.location, e)) {
+      problems.push(`Location ${actual}, want ${e.location}`);
+    }
+  }
+  for (const [name, value] of Object.entries(e.responseHeaders ?? {})) {
+    const joined = response.headerLists[name.toLowerCase()]?.join(',');
+    if (joined !== value) problems.push(`response header ${name}: ${joined ?? '(absent)'}, want ${value}`);
+  }
+  for (const name of e.absentResponseHeaders ?? []) {
+    if (response.headers[name.toLowerCase()] !== undefined) problems.push(`response header ${name} present, want absent`);
+  }
+  let echo: EchoResponse | undefined;
+  const fromEcho = String(response.headers['content-type']).startsWith('application/json');
+  if (response.status === 200 && fromEcho) echo = JSON.parse(response.body) as EchoResponse;
+  if (response.status === 200 && (e.backend !== undefined || e.seen !== undefined)) {
+    if (echo) problems.push(...compareEcho(echo, e));
+    else problems.push(`answer is not from an echo backend (Content-Type ${response.headers['content-type']})`);
+  }
+  return { problems, response, echo };
+}
+
+function sameLocation(actual: string, expected: string, e: Exchange): boolean {
+  try {
+    const base = `${e.tls ? 'https' : 'http'}://${e.host}`;
+    const a = new URL(actual, base);
+    const x = new URL(expected, base);
+    return a.protocol === x.protocol && a.hostname === x.hostname && a.port === x.port && a.pathname + a.search === x.pathname + x.search;
+  } catch {
+    return false;
+  }
+}
+
+function compareEcho(echo: EchoResponse, e: Exchange): string[] {
+  const problems: string[] = [];
+  const namespace = e.namespace ?? INFRA;
+  if (echo.namespace !== namespace) problems.push(`served from namespace ${echo.namespace}, want ${namespace}`);
+  if (e.backend !== undefined && !echo.pod.startsWith(`${e.backend}-`)) problems.push(`served by pod ${echo.pod}, want ${e.backend}-*`);
+  const seen = e.seen ?? {};
+  const wantPath = seen.path ?? e.path;
+  if (echo.path !== wantPath) problems.push(`backend saw path ${echo.path}, want ${wantPath}`);
+  if (seen.host !== undefined && echo.host !== seen.host) problems.push(`backend saw Host ${echo.host}, want ${seen.host}`);
+  const method = seen.method ?? e.method ?? 'GET';
+  if (echo.method !== method) problems.push(`backend saw method ${echo.method}, want ${method}`);
+  const lower = Object.fromEntries(Object.entries(echo.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const [name, value] of Object.entries(seen.headers ?? {})) {
+    const actual = lower[name.toLowerCase()]?.join(',');
+    if (actual !== value) problems.push(`backend saw header ${name}: ${actual ?? '(absent)'}, want ${value}`);
+  }
+  for (const name of seen.absentHeaders ?? []) {
+    if (lower[name.toLowerCase()] !== undefined) problems.push(`backend saw header ${name}, want it absent`);
+  }
+  return problems;
+}
+
+/**
+ * Counts which Deployment served each of `total` requests, `concurrency` at a time; the
+ * Deployment is the pod name without its two generated parts, as upstream derives it.
+ */
+export async function distribution(
+  served: ServedGateway, host: string, requestPath: string, total = 500, concurrency = 10,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let next = 0;
+  try {
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        const res = await send({ port: served.port(80), host, path: requestPath, agent });
+        const backend = res.status === 200 ? (JSON.parse(res.body) as EchoResponse).pod.split('-').slice(0, -2).join('-') : `status ${res.status}`;
+        counts[backend] = (counts[backend] ?? 0) + 1;
+      }
+    }));
+  } finally {
+    agent.destroy();
+  }
+  return counts;
+}
+
+/** Whether the log of any pod of a Deployment has a request for `path`, waiting for asynchronous mirrors. */
+export async function mirroredTo(backends: Backends, namespace: string, deployment: string, requestPath: string, waitMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (backends.of(namespace, deployment).some(echo => echo.log.some(entry => entry.path === requestPath))) return true;
+    if (Date.now() >= deadline) return false;
+    await delay(100);
+  }
+}
+
+/** Why `serve` cannot run yet, or undefined when the compiled CLI is in place. */
+export function serveUnavailable(): string | undefined {
+  const compiled = path.join(REPO_ROOT, 'lib', 'cli', 'main.js');
+  if (!fs.existsSync(compiled)) return 'lib/ is not compiled: run \'npx jsii --silence-warnings=reserved-word\' first';
+  return undefined;
+}

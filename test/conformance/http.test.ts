@@ -1,0 +1,895 @@
+/**
+ * The GATEWAY-HTTP conformance tests of Gateway API v1.6.1 (research/gateway-api.md §d),
+ * ported to run against `cdk8s-gateway serve` without a cluster. One `describe` per upstream
+ * test, named by its ShortName; each request or status assertion is one jest test. Results go
+ * to RESULTS_FILE for scripts/conformance-report.ts.
+ *
+ * Off unless CONFORMANCE=1: it needs lib/ compiled and a working `serve`.
+ */
+import { randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { sendH2c, webSocketRoundTrip } from './client';
+import {
+  APP, Backends, CONTROLLER_NAME, distribution, Exchange, describeExchange, exchange, findCondition, INFRA,
+  K8sObject, mirroredTo, Scenario, ScenarioOptions, serveUnavailable, StatusView, WEB,
+} from './harness';
+import { Recorder } from './results';
+import { SHARED_DIR } from '../util/shared';
+
+const ENABLED = process.env.CONFORMANCE === '1';
+jest.setTimeout(60_000);
+
+const NEEDS_TLS_BACKENDS = 'needs TLS backends (BackendTLSPolicy); the echo harness only plays plain HTTP pods';
+const NEEDS_CLUSTER = 'needs a cluster';
+const EXPERIMENTAL = 'experimental channel feature';
+const NO_LISTENER_SETS = 'ListenerSet is not read by the engine yet';
+const NEEDS_CLIENT_CERTS = 'not ported yet: frontend mTLS needs CA-signed client certificates (fixtures hold one self-signed pair)';
+
+/** Every GATEWAY-HTTP test that has no `describe` below, with why. */
+const NOT_RUN: Record<string, string> = {
+  BackendTLSPolicy: NEEDS_TLS_BACKENDS,
+  BackendTLSPolicyConflictResolution: NEEDS_TLS_BACKENDS,
+  BackendTLSPolicyInvalidCACertificateRef: NEEDS_TLS_BACKENDS,
+  BackendTLSPolicyInvalidKind: NEEDS_TLS_BACKENDS,
+  BackendTLSPolicyObservedGenerationBump: NEEDS_TLS_BACKENDS,
+  BackendTLSPolicySANValidation: NEEDS_TLS_BACKENDS,
+  GatewayTLSBackendClientCertificate: NEEDS_TLS_BACKENDS,
+  GatewayInvalidTLSBackendConfiguration: NEEDS_TLS_BACKENDS,
+  GatewayInfrastructure: `${NEEDS_CLUSTER}: checks the resources an implementation generates for a Gateway`,
+  GatewayStaticAddresses: `${NEEDS_CLUSTER}: address assignment`,
+  GatewayOptionalAddressValue: `${NEEDS_CLUSTER}: address assignment`,
+  GatewayFrontendClientCertificateValidation: NEEDS_CLIENT_CERTS,
+  GatewayFrontendClientCertificateValidationInsecureFallback: NEEDS_CLIENT_CERTS,
+  GatewayFrontendInvalidDefaultClientCertificateValidation: NEEDS_CLIENT_CERTS,
+  GatewayInvalidFrontendClientCertificateValidation: NEEDS_CLIENT_CERTS,
+  GatewayModifyListeners: 'not ported yet: edits a live Gateway and checks traffic and status after each edit',
+  HTTPRouteCORS: 'not ported yet: the preflight/simple-request matrix of the upstream test',
+  HTTPRouteRequestPercentageMirror: 'not ported yet: statistical mirror share (provisional upstream)',
+  HTTPRouteInvalidParentRefNotMatchingListenerPort: `${EXPERIMENTAL} (HTTPRouteDestinationPortMatching)`,
+  HTTPRouteRetry: `${EXPERIMENTAL} (HTTPRouteRetry)`,
+  ListenerSetAllowedNamespaceNone: NO_LISTENER_SETS,
+  ListenerSetAllowedNamespaceSame: NO_LISTENER_SETS,
+  ListenerSetAllowedNamespaceSelector: NO_LISTENER_SETS,
+  ListenerSetAllowedRoutesNamespaces: NO_LISTENER_SETS,
+  ListenerSetDefaultNotAllowed: NO_LISTENER_SETS,
+  ListenerSetDualParentRefIndependence: NO_LISTENER_SETS,
+  ListenerSetGatewayParentSectionNameNotFound: NO_LISTENER_SETS,
+  ListenerSetHostnameConflict: NO_LISTENER_SETS,
+  ListenerSetHTTPRouting: NO_LISTENER_SETS,
+  ListenerSetProtocolConflict: NO_LISTENER_SETS,
+  ListenerSetReferenceGrant: NO_LISTENER_SETS,
+  ListenerSetRouteStatusScopedToParentRef: NO_LISTENER_SETS,
+};
+
+const SAME = `${INFRA}/same-namespace`;
+const recorder = new Recorder();
+const ported = new Set<string>();
+let backends: Backends | undefined;
+
+interface Context {
+  scenario(): Scenario;
+  status(): Promise<StatusView>;
+}
+
+/**
+ * Registers one upstream test. The scenario is built lazily inside the first check so that a
+ * failure to start `serve` is recorded against each check instead of aborting the describe.
+ */
+function conformance(shortName: string, options: ScenarioOptions, body: (ctx: Context, check: Check) => void): void {
+  ported.add(shortName);
+  describe(shortName, () => {
+    let scenario: Scenario | undefined;
+    let status: Promise<StatusView> | undefined;
+    const ctx: Context = {
+      scenario: () => {
+        if (!backends) throw new Error('echo backends did not start');
+        scenario ??= Scenario.create(backends, options);
+        return scenario;
+      },
+      status: () => (status ??= ctx.scenario().status()),
+    };
+    afterAll(async () => {
+      await scenario?.close();
+    });
+    body(ctx, (name, fn) => {
+      test(name, async () => {
+        try {
+          await fn();
+          recorder.record(shortName, { name, passed: true });
+        } catch (err) {
+          recorder.record(shortName, { name, passed: false, message: err instanceof Error ? err.message.split('\n')[0] : String(err) });
+          throw err;
+        }
+      });
+    });
+  });
+}
+
+type Check = (name: string, fn: () => Promise<void> | void) => void;
+
+function manifests(...files: string[]): ScenarioOptions {
+  return { manifests: files.map(f => `tests/${f}`) };
+}
+
+/** One check per exchange, all through the `serve` of one Gateway. */
+function requests(ctx: Context, check: Check, gateway: string, exchanges: Exchange[]): void {
+  for (const e of exchanges) {
+    check(describeExchange(e), async () => {
+      const served = await ctx.scenario().gateway(gateway);
+      const { problems } = await exchange(served, e);
+      expect(problems).toEqual([]);
+    });
+  }
+}
+
+function conditionOf(conditions: Array<{ type: string; status: string; reason?: string }>, type: string): [string, string | undefined] | undefined {
+  const c = findCondition(conditions, type);
+  return c ? [c.status, c.reason] : undefined;
+}
+
+/** Upstream's first step in most tests: each route Accepted and ResolvedRefs on each of its parents. */
+function routesAccepted(ctx: Context, check: Check, routes: Array<[string, string, string]>): void {
+  check(`routes ${routes.map(r => r[1]).join(', ')} are Accepted with resolved refs`, async () => {
+    const status = await ctx.status();
+    for (const [namespace, name, gateway] of routes) {
+      const [gwNamespace, gwName] = gateway.split('/');
+      const conditions = status.routeConditions(namespace, name, gwNamespace, gwName);
+      expect({ route: name, accepted: conditionOf(conditions, 'Accepted')?.[0], resolved: conditionOf(conditions, 'ResolvedRefs')?.[0] })
+        .toEqual({ route: name, accepted: 'True', resolved: 'True' });
+    }
+  });
+}
+
+function routeCondition(
+  ctx: Context, check: Check, route: [string, string], gateway: string, type: string, statusValue: string, reason?: string,
+): void {
+  check(`HTTPRoute ${route[1]} reports ${type}=${statusValue}${reason ? ` (${reason})` : ''} for ${gateway}`, async () => {
+    const [gwNamespace, gwName] = gateway.split('/');
+    const c = findCondition((await ctx.status()).routeConditions(route[0], route[1], gwNamespace, gwName), type);
+    expect([c?.status, reason === undefined ? undefined : c?.reason]).toEqual([statusValue, reason]);
+  });
+}
+
+interface ListenerExpectation {
+  readonly attachedRoutes?: number;
+  readonly conditions?: Record<string, [string, string?]>;
+  readonly supportedKinds?: string[];
+}
+
+function listenerState(ctx: Context, check: Check, gateway: string, listener: string, expected: ListenerExpectation): void {
+  check(`Gateway ${gateway} listener ${listener} reports ${JSON.stringify(expected)}`, async () => {
+    const [namespace, name] = gateway.split('/');
+    const l = (await ctx.status()).listener(namespace, name, listener);
+    if (expected.attachedRoutes !== undefined) expect(l.attachedRoutes).toBe(expected.attachedRoutes);
+    for (const [type, [statusValue, reason]] of Object.entries(expected.conditions ?? {})) {
+      const c = findCondition(l.conditions ?? [], type);
+      expect([type, c?.status, reason === undefined ? undefined : c?.reason]).toEqual([type, statusValue, reason]);
+    }
+    if (expected.supportedKinds) expect((l.supportedKinds ?? []).map((k: any) => k.kind).sort()).toEqual(expected.supportedKinds);
+  });
+}
+
+function gatewayCondition(ctx: Context, check: Check, gateway: string, type: string, statusValue: string, reason?: string): void {
+  check(`Gateway ${gateway} reports ${type}=${statusValue}${reason ? ` (${reason})` : ''}`, async () => {
+    const [namespace, name] = gateway.split('/');
+    const c = findCondition((await ctx.status()).gatewayConditions(namespace, name), type);
+    expect([c?.status, reason === undefined ? undefined : c?.reason]).toEqual([statusValue, reason]);
+  });
+}
+
+/** Marks an object as edited once, as an update through the API server would. */
+function bumpGeneration(kind: string, name: string, change: (o: K8sObject) => void): (objects: K8sObject[]) => void {
+  return objects => {
+    const target = objects.find(o => o.kind === kind && o.metadata.name === name);
+    if (!target) throw new Error(`no ${kind} ${name} to edit`);
+    change(target);
+    target.metadata.generation = 2;
+  };
+}
+
+const suite = ENABLED ? describe : describe.skip;
+
+suite(ENABLED ? 'GATEWAY-HTTP conformance against serve' : 'GATEWAY-HTTP conformance against serve (skipped: set CONFORMANCE=1 to run)', () => {
+  beforeAll(async () => {
+    const unavailable = serveUnavailable();
+    if (unavailable) throw new Error(unavailable);
+    backends = await Backends.start();
+  });
+  afterAll(async () => {
+    await backends?.close();
+    for (const [name, reason] of Object.entries(NOT_RUN)) recorder.skip(name, reason);
+    recorder.write(CONTROLLER_NAME);
+  });
+
+  test('covers every GATEWAY-HTTP test of the suite, ported or with a reason not to run it', () => {
+    const suiteMeta = JSON.parse(fs.readFileSync(path.join(SHARED_DIR, 'gateway-api', 'derived', 'conformance-tests.json'), 'utf8')) as {
+      tests: Array<{ shortName: string; profiles: string[] }>;
+    };
+    const names = suiteMeta.tests.filter(t => t.profiles.includes('GATEWAY-HTTP')).map(t => t.shortName);
+    expect(names.filter(n => !ported.has(n) && NOT_RUN[n] === undefined)).toEqual([]);
+    expect([...ported, ...Object.keys(NOT_RUN)].filter(n => !names.includes(n))).toEqual([]);
+  });
+
+  conformance('HTTPRouteSimpleSameNamespace', manifests('httproute-simple-same-namespace.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'gateway-conformance-infra-test', SAME]]);
+    requests(ctx, check, SAME, [{ host: 'example.com', path: '/', backend: 'infra-backend-v1' }]);
+  });
+
+  conformance('HTTPRouteCrossNamespace', manifests('httproute-cross-namespace.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[WEB, 'cross-namespace', `${INFRA}/backend-namespaces`]]);
+    requests(ctx, check, `${INFRA}/backend-namespaces`, [{ host: 'example.com', path: '/', backend: 'web-backend', namespace: WEB }]);
+  });
+
+  conformance('HTTPRouteExactPathMatching', manifests('httproute-exact-path-matching.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'exact-matching', SAME]]);
+    requests(ctx, check, SAME, [
+      { host: 'example.com', path: '/one', backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/two', backend: 'infra-backend-v2' },
+      { host: 'example.com', path: '/', status: 404 },
+      { host: 'example.com', path: '/one/example', status: 404 },
+      { host: 'example.com', path: '/two/', status: 404 },
+      { host: 'example.com', path: '/Two', status: 404 },
+    ]);
+  });
+
+  conformance('HTTPRouteHeaderMatching', manifests('httproute-header-matching.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'header-matching', SAME]]);
+    const h = (headers: Record<string, string>, backend?: string): Exchange =>
+      ({ host: 'example.com', path: '/', headers, ...(backend ? { backend } : { status: 404 }) });
+    requests(ctx, check, SAME, [
+      h({ Version: 'one' }, 'infra-backend-v1'),
+      h({ Version: 'two' }, 'infra-backend-v2'),
+      h({ Version: 'two', Color: 'orange' }, 'infra-backend-v1'),
+      h({ VERSION: 'one' }, 'infra-backend-v1'),
+      h({ Color: 'blue' }, 'infra-backend-v1'),
+      h({ Color: 'green' }, 'infra-backend-v1'),
+      h({ Color: 'red' }, 'infra-backend-v2'),
+      h({ Color: 'yellow' }, 'infra-backend-v2'),
+      h({ Version: 'three' }),
+      h({ Color: 'purple' }),
+    ]);
+  });
+
+  conformance('HTTPRouteHostnameIntersection', manifests('httproute-hostname-intersection.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/httproute-hostname-intersection`;
+    const all = `${INFRA}/httproute-hostname-intersection-all`;
+    routeCondition(ctx, check, [INFRA, 'no-intersecting-hosts'], gw, 'Accepted', 'False', 'NoMatchingListenerHostname');
+    listenerState(ctx, check, gw, 'listener-1', { attachedRoutes: 2 });
+    listenerState(ctx, check, gw, 'listener-2', { attachedRoutes: 1 });
+    listenerState(ctx, check, gw, 'listener-3', { attachedRoutes: 1 });
+    const r = (host: string, p: string, backend?: string): Exchange => ({ host, path: p, ...(backend ? { backend } : { status: 404 }) });
+    requests(ctx, check, gw, [
+      r('very.specific.com', '/s1', 'infra-backend-v1'),
+      r('non.matching.com', '/s1'),
+      r('foo.nonmatchingwildcard.io', '/s1'),
+      r('foo.wildcard.io', '/s2', 'infra-backend-v2'),
+      r('bar.wildcard.io', '/s2', 'infra-backend-v2'),
+      r('foo.bar.wildcard.io', '/s2', 'infra-backend-v2'),
+      r('wildcard.io', '/s2'),
+      r('very.specific.com', '/s3', 'infra-backend-v3'),
+      r('foo.specific.com', '/s3'),
+      r('foo.anotherwildcard.io', '/s4', 'infra-backend-v1'),
+      r('foo.bar.anotherwildcard.io', '/s4', 'infra-backend-v1'),
+      r('anotherwildcard.io', '/s4'),
+      r('specific.but.wrong.com', '/s5'),
+      r('wildcard.io', '/s5'),
+    ]);
+    requests(ctx, check, all, [
+      r('first.com', '/', 'infra-backend-v2'),
+      r('sub.first.com', '/', 'infra-backend-v2'),
+      r('second.com', '/', 'infra-backend-v2'),
+      r('sub.second.com', '/', 'infra-backend-v2'),
+      r('third.com', '/'),
+    ]);
+  });
+
+  const HTTPS = `${INFRA}/same-namespace-with-https-listener`;
+  conformance('HTTPRouteHTTPSListener', manifests('httproute-https-listener.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'httproute-https-test', HTTPS], [INFRA, 'httproute-https-test-no-hostname', HTTPS]]);
+    requests(ctx, check, HTTPS, [
+      { host: 'example.org', path: '/', port: 443, tls: true, backend: 'infra-backend-v1' },
+      { host: 'second-example.org', path: '/', port: 443, tls: true, backend: 'infra-backend-v2' },
+      { host: 'unknown-example.org', path: '/', port: 443, tls: true, status: 404 },
+    ]);
+  });
+
+  conformance('HTTPRouteHTTPSListenerDetectMisdirectedRequests', manifests('httproute-https-listener-detect-misdirected-requests.yaml'), (ctx, check) => {
+    const p = '/detect-misdirected-requests';
+    requests(ctx, check, HTTPS, [
+      { host: 'example.org', path: p, port: 443, tls: true, backend: 'infra-backend-v1' },
+      { host: 'second-example.org', path: p, port: 443, tls: true, backend: 'infra-backend-v2' },
+      { host: 'foo.wildcard.org', path: p, port: 443, tls: true, backend: 'infra-backend-v3' },
+      { host: 'fourth-example.wildcard.org', path: p, port: 443, tls: true, backend: 'infra-backend-v1' },
+      { host: 'second-example.org', serverName: 'example.org', path: p, port: 443, tls: true, status: 421 },
+      { host: 'fourth-example.wildcard.org', serverName: 'foo.wildcard.org', path: p, port: 443, tls: true, status: 421 },
+      { host: 'unknown.example', path: p, port: 443, tls: true, status: 404 },
+    ]);
+  });
+
+  const invalidBackend = (shortName: string, file: string, route: string, reason: string) =>
+    conformance(shortName, manifests(file), (ctx, check) => {
+      routeCondition(ctx, check, [INFRA, route], SAME, 'Accepted', 'True');
+      routeCondition(ctx, check, [INFRA, route], SAME, 'ResolvedRefs', 'False', reason);
+      requests(ctx, check, SAME, [{ host: 'example.com', path: '/', status: 500 }]);
+    });
+  invalidBackend('HTTPRouteInvalidBackendRefUnknownKind', 'httproute-invalid-backendref-unknown-kind.yaml', 'invalid-backend-ref-unknown-kind', 'InvalidKind');
+  invalidBackend('HTTPRouteInvalidCrossNamespaceBackendRef', 'httproute-invalid-cross-namespace-backend-ref.yaml', 'invalid-cross-namespace-backend-ref', 'RefNotPermitted');
+  invalidBackend('HTTPRouteInvalidNonExistentBackendRef', 'httproute-invalid-nonexistent-backendref.yaml', 'invalid-nonexistent-backend-ref', 'BackendNotFound');
+  invalidBackend('HTTPRouteInvalidReferenceGrant', 'httproute-invalid-reference-grant.yaml', 'reference-grant', 'RefNotPermitted');
+
+  conformance('HTTPRoutePartiallyInvalidViaInvalidReferenceGrant', manifests('httproute-partially-invalid-via-invalid-reference-grant.yaml'), (ctx, check) => {
+    routeCondition(ctx, check, [INFRA, 'invalid-reference-grant'], SAME, 'Accepted', 'True');
+    routeCondition(ctx, check, [INFRA, 'invalid-reference-grant'], SAME, 'ResolvedRefs', 'False', 'RefNotPermitted');
+    requests(ctx, check, SAME, [
+      { host: 'example.com', path: '/v2', status: 500 },
+      { host: 'example.com', path: '/', backend: 'app-backend-v1', namespace: APP },
+    ]);
+  });
+
+  conformance('HTTPRouteReferenceGrant', manifests('httproute-reference-grant.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'reference-grant', SAME]]);
+    requests(ctx, check, SAME, [{ host: 'example.com', path: '/', backend: 'web-backend', namespace: WEB }]);
+    check('without the ReferenceGrant the same request answers 500', async () => {
+      if (!backends) throw new Error('echo backends did not start');
+      const withoutGrant = Scenario.create(backends, {
+        manifests: ['tests/httproute-reference-grant.yaml'],
+        edit: objects => objects.splice(objects.findIndex(o => o.kind === 'ReferenceGrant'), 1),
+      });
+      try {
+        const { problems } = await exchange(await withoutGrant.gateway(SAME), { host: 'example.com', path: '/', status: 500 });
+        expect(problems).toEqual([]);
+      } finally {
+        await withoutGrant.close();
+      }
+    });
+  });
+
+  const notAttached = (shortName: string, file: string, route: [string, string], gateway: string, reason: string) =>
+    conformance(shortName, manifests(file), (ctx, check) => {
+      routeCondition(ctx, check, route, gateway, 'Accepted', 'False', reason);
+      listenerState(ctx, check, gateway, 'http', { attachedRoutes: 0 });
+    });
+  notAttached('HTTPRouteInvalidCrossNamespaceParentRef', 'httproute-invalid-cross-namespace-parent-ref.yaml', [WEB, 'invalid-cross-namespace-parent-ref'], SAME, 'NotAllowedByListeners');
+  notAttached('HTTPRouteInvalidParentRefNotMatchingSectionName', 'httproute-invalid-parentref-not-matching-section-name.yaml', [INFRA, 'httproute-listener-not-matching-section-name'], SAME, 'NoMatchingParent');
+  notAttached('HTTPRouteInvalidParentRefSectionNameNotMatchingPort', 'httproute-invalid-parentref-section-name-not-matching-port.yaml',
+    [INFRA, 'httproute-listener-section-name-not-matching-port'], `${INFRA}/gateway-with-one-not-matching-port-and-section-name-route`, 'NoMatchingParent');
+
+  conformance('HTTPRouteListenerHostnameMatching', manifests('httproute-listener-hostname-matching.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/httproute-listener-hostname-matching`;
+    routesAccepted(ctx, check, [[INFRA, 'backend-v1', gw], [INFRA, 'backend-v2', gw], [INFRA, 'backend-v3', gw]]);
+    requests(ctx, check, gw, [
+      { host: 'bar.com', path: '/', backend: 'infra-backend-v1' },
+      { host: 'foo.bar.com', path: '/', backend: 'infra-backend-v2' },
+      { host: 'baz.bar.com', path: '/', backend: 'infra-backend-v3' },
+      { host: 'boo.bar.com', path: '/', backend: 'infra-backend-v3' },
+      { host: 'multiple.prefixes.bar.com', path: '/', backend: 'infra-backend-v3' },
+      { host: 'multiple.prefixes.foo.com', path: '/', backend: 'infra-backend-v3' },
+      { host: 'foo.com', path: '/', status: 404 },
+      { host: 'no.matching.host', path: '/', status: 404 },
+    ]);
+  });
+
+  conformance('HTTPRouteListenerPortMatching', manifests('httproute-listener-port-matching.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/httproute-listener-port-matching`;
+    routesAccepted(ctx, check, [[INFRA, 'backend-v1', gw], [INFRA, 'backend-v2', gw], [INFRA, 'backend-v3', gw]]);
+    requests(ctx, check, gw, [
+      { host: 'foo.com', path: '/', port: 80, backend: 'infra-backend-v1' },
+      { host: 'foo.com', path: '/', port: 8080, backend: 'infra-backend-v2' },
+      { host: 'bar.com', path: '/', port: 8080, backend: 'infra-backend-v2' },
+      { host: 'foo.com', path: '/', port: 8090, backend: 'infra-backend-v3' },
+      { host: 'bar.com', path: '/', port: 8090, status: 404 },
+      { host: 'bar.com', path: '/', port: 80, status: 404 },
+    ]);
+  });
+
+  conformance('HTTPRouteMatching', manifests('httproute-matching.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'matching', SAME]]);
+    requests(ctx, check, SAME, [
+      { host: 'example.com', path: '/', backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/example', backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/', headers: { Version: 'one' }, backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/v2', backend: 'infra-backend-v2' },
+      { host: 'example.com', path: '/v2/example', backend: 'infra-backend-v2' },
+      { host: 'example.com', path: '/', headers: { Version: 'two' }, backend: 'infra-backend-v2' },
+      { host: 'example.com', path: '/v2example', backend: 'infra-backend-v1' },
+    ]);
+  });
+
+  conformance('HTTPRouteMatchingAcrossRoutes', manifests('httproute-matching-across-routes.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'matching-part1', SAME], [INFRA, 'matching-part2', SAME]]);
+    requests(ctx, check, SAME, [
+      { host: 'example.com', path: '/', backend: 'infra-backend-v1' },
+      { host: 'example.net', path: '/example', backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/', headers: { Version: 'one' }, backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/v2', backend: 'infra-backend-v2' },
+      { host: 'example.com', path: '/v2/example', backend: 'infra-backend-v2' },
+      { host: 'example.com', path: '/', headers: { Version: 'two' }, backend: 'infra-backend-v2' },
+      { host: 'example.net', path: '/v2', backend: 'infra-backend-v1' },
+      { host: 'example.net', path: '/', headers: { Version: 'two' }, backend: 'infra-backend-v1' },
+    ]);
+  });
+
+  conformance('HTTPRouteMethodMatching', manifests('httproute-method-matching.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'method-matching', SAME]]);
+    const m = (method: string, p: string, backend?: string, headers?: Record<string, string>): Exchange =>
+      ({ host: 'example.com', method, path: p, headers, ...(backend ? { backend } : { status: 404 }) });
+    requests(ctx, check, SAME, [
+      m('POST', '/', 'infra-backend-v1'),
+      m('GET', '/', 'infra-backend-v2'),
+      m('GET', '/path1', 'infra-backend-v1'),
+      m('PUT', '/', 'infra-backend-v2', { version: 'one' }),
+      m('POST', '/path2', 'infra-backend-v3', { version: 'two' }),
+      m('PATCH', '/path3', 'infra-backend-v1'),
+      m('DELETE', '/path4', 'infra-backend-v1', { version: 'three' }),
+      m('POST', '/path5', 'infra-backend-v1'),
+      m('PATCH', '/', 'infra-backend-v2'),
+      m('DELETE', '/', 'infra-backend-v3', { version: 'four' }),
+      m('PUT', '/'),
+      m('DELETE', '/path4'),
+      m('HEAD', '/path3'),
+    ]);
+  });
+
+  conformance('HTTPRouteMultipleGateways', manifests('httproute-multiple-gateways.yaml'), (ctx, check) => {
+    const all = `${INFRA}/all-namespaces`;
+    routesAccepted(ctx, check, [[INFRA, 'multiple-gateways-shared-route', SAME], [INFRA, 'multiple-gateways-shared-route', all]]);
+    requests(ctx, check, SAME, [
+      { host: 'example.com', path: '/shared', backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/', backend: 'infra-backend-v2' },
+    ]);
+    requests(ctx, check, all, [
+      { host: 'example.com', path: '/shared', backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/', backend: 'infra-backend-v3' },
+    ]);
+  });
+
+  conformance('HTTPRouteNamedRule', manifests('httproute-named-rule.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'http-named-rules', SAME]]);
+    requests(ctx, check, SAME, [
+      { host: 'example.com', path: '/named', backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/unnamed', backend: 'infra-backend-v2' },
+    ]);
+  });
+
+  conformance('HTTPRouteNoBackendRefs', manifests('httproute-omitted-backendrefs.yaml'), (ctx, check) => {
+    routeCondition(ctx, check, [INFRA, 'omitted-backendrefs'], SAME, 'Accepted', 'True');
+    requests(ctx, check, SAME, [
+      { host: 'example.com', path: '/omitted-no-forward', status: 500 },
+      { host: 'example.com', path: '/empty-no-forward', status: 500 },
+      { host: 'example.com', path: '/', backend: 'infra-backend-v1' },
+    ]);
+  });
+
+  conformance('HTTPRoutePathMatchOrder', manifests('httproute-path-match-order.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'path-matching-order', SAME]]);
+    const r = (p: string, backend: string): Exchange => ({ host: 'example.com', path: p, backend });
+    requests(ctx, check, SAME, [
+      r('/match/exact/one', 'infra-backend-v3'),
+      r('/match/exact', 'infra-backend-v2'),
+      r('/match', 'infra-backend-v1'),
+      r('/match/prefix/one/extra', 'infra-backend-v2'),
+      r('/match/prefix/one', 'infra-backend-v2'),
+      r('/match/prefix/two', 'infra-backend-v1'),
+      r('/match/exact/two', 'infra-backend-v3'),
+      r('/match/any', 'infra-backend-v3'),
+    ]);
+  });
+
+  conformance('HTTPRouteQueryParamMatching', manifests('httproute-query-param-matching.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'query-param-matching', SAME]]);
+    const q = (p: string, backend?: string, headers?: Record<string, string>): Exchange =>
+      ({ host: 'example.com', path: p, headers, ...(backend ? { backend } : { status: 404 }) });
+    requests(ctx, check, SAME, [
+      q('/?animal=whale', 'infra-backend-v1'),
+      q('/?animal=dolphin', 'infra-backend-v2'),
+      q('/?animal=dolphin&color=blue', 'infra-backend-v3'),
+      q('/?ANIMAL=Whale', 'infra-backend-v3'),
+      q('/path1?animal=whale', 'infra-backend-v1'),
+      q('/?animal=whale', 'infra-backend-v2', { version: 'one' }),
+      q('/path2?animal=whale', 'infra-backend-v3', { version: 'two' }),
+      q('/path3?animal=shark', 'infra-backend-v1'),
+      q('/path4?animal=kraken', 'infra-backend-v1', { version: 'three' }),
+      q('/path5?animal=hydra', 'infra-backend-v1'),
+      q('/?animal=hydra', 'infra-backend-v2'),
+      q('/', 'infra-backend-v3', { version: 'four' }),
+      q('/?animal=whale&otherparam=irrelevant', 'infra-backend-v1'),
+      q('/?color=blue'),
+      q('/?animal=shark'),
+    ]);
+  });
+
+  const H = 'redirect.example';
+  const redirect = (p: string, location: string, status = 302, extra: Partial<Exchange> = {}): Exchange =>
+    ({ host: H, path: p, status, location, ...extra });
+
+  conformance('HTTPRouteRedirectHostAndStatus', manifests('httproute-redirect-host-and-status.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'redirect-host-and-status', SAME]]);
+    requests(ctx, check, SAME, [
+      redirect('/hostname-redirect', 'http://example.org/hostname-redirect'),
+      redirect('/host-and-status', 'http://example.org/host-and-status', 301),
+    ]);
+  });
+
+  conformance('HTTPRouteRedirectPath', manifests('httproute-redirect-path.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'redirect-path', SAME]]);
+    requests(ctx, check, SAME, [
+      redirect('/original-prefix/lemon', `http://${H}/replacement-prefix/lemon`),
+      redirect('/full/path/original', `http://${H}/full-path-replacement`),
+      redirect('/path-and-host', 'http://example.org/replacement-prefix'),
+      redirect('/path-and-status', `http://${H}/replacement-prefix`, 301),
+      redirect('/full-path-and-host', 'http://example.org/replacement-full'),
+      redirect('/full-path-and-status', `http://${H}/replacement-full`, 301),
+    ]);
+  });
+
+  conformance('HTTPRouteRedirectPort', manifests('httproute-redirect-port.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'redirect-port', SAME]]);
+    requests(ctx, check, SAME, [
+      redirect('/port', `http://${H}:8083/port`),
+      redirect('/port-and-host', 'http://example.org:8083/port-and-host'),
+      redirect('/port-and-status', `http://${H}:8083/port-and-status`, 301),
+      redirect('/port-and-host-and-status', 'http://example.org:8083/port-and-host-and-status', 302),
+    ]);
+  });
+
+  conformance('HTTPRouteRedirectScheme', manifests('httproute-redirect-scheme.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'redirect-scheme', SAME]]);
+    requests(ctx, check, SAME, [
+      redirect('/scheme', `https://${H}/scheme`),
+      redirect('/scheme-and-host', 'https://example.org/scheme-and-host'),
+      redirect('/scheme-and-status', `https://${H}/scheme-and-status`, 301),
+      redirect('/scheme-and-host-and-status', 'https://example.org/scheme-and-host-and-status', 302),
+    ]);
+  });
+
+  conformance('HTTPRouteRedirectPortAndScheme', manifests('httproute-redirect-port-and-scheme.yaml'), (ctx, check) => {
+    const on8080 = `${INFRA}/same-namespace-with-http-listener-on-8080`;
+    const r = (p: string, location: string, extra: Partial<Exchange> = {}): Exchange =>
+      ({ host: 'example.org', path: p, status: 302, location, ...extra });
+    requests(ctx, check, SAME, [
+      r('/scheme-nil-and-port-nil', 'http://example.org/scheme-nil-and-port-nil'),
+      r('/scheme-nil-and-port-80', 'http://example.org/scheme-nil-and-port-80'),
+      r('/scheme-nil-and-port-8080', 'http://example.org:8080/scheme-nil-and-port-8080'),
+      r('/scheme-https-and-port-nil', 'https://example.org/scheme-https-and-port-nil'),
+      r('/scheme-https-and-port-443', 'https://example.org/scheme-https-and-port-443'),
+      r('/scheme-https-and-port-8443', 'https://example.org:8443/scheme-https-and-port-8443'),
+    ]);
+    requests(ctx, check, on8080, [
+      r('/scheme-nil-and-port-nil', 'http://example.org:8080/scheme-nil-and-port-nil', { port: 8080 }),
+      r('/scheme-nil-and-port-80', 'http://example.org/scheme-nil-and-port-80', { port: 8080 }),
+      r('/scheme-https-and-port-nil', 'https://example.org/scheme-https-and-port-nil', { port: 8080 }),
+    ]);
+    const tls = { port: 443, tls: true };
+    requests(ctx, check, HTTPS, [
+      r('/scheme-nil-and-port-nil', 'https://example.org/scheme-nil-and-port-nil', tls),
+      r('/scheme-nil-and-port-443', 'https://example.org/scheme-nil-and-port-443', tls),
+      r('/scheme-nil-and-port-8443', 'https://example.org:8443/scheme-nil-and-port-8443', tls),
+      r('/scheme-http-and-port-nil', 'http://example.org/scheme-http-and-port-nil', tls),
+      r('/scheme-http-and-port-80', 'http://example.org/scheme-http-and-port-80', tls),
+      r('/scheme-http-and-port-8080', 'http://example.org:8080/scheme-http-and-port-8080', tls),
+    ]);
+  });
+
+  for (const [shortName, file, code, prefix] of [
+    ['HTTPRoute303Redirect', 'httproute-303-redirect.yaml', 303, '/see-other'],
+    ['HTTPRoute307Redirect', 'httproute-307-redirect.yaml', 307, '/temporary'],
+    ['HTTPRoute308Redirect', 'httproute-308-redirect.yaml', 308, '/permanent'],
+  ] as const) {
+    conformance(shortName, manifests(file), (ctx, check) => {
+      requests(ctx, check, SAME, [redirect(prefix, `http://${H}${prefix}`, code, { method: 'POST' })]);
+    });
+  }
+
+  /** The request/expectation pairs upstream uses for set, add and remove, rule- or backend-level alike. */
+  const headerModifierCases = (): Exchange[] => {
+    const e = (p: string, headers: Record<string, string>, seenHeaders: Record<string, string>, absentHeaders: string[] = []): Exchange =>
+      ({ host: 'example.com', path: p, headers, backend: 'infra-backend-v1', seen: { headers: seenHeaders, absentHeaders } });
+    return [
+      e('/set', { 'Some-Other-Header': 'val' }, { 'Some-Other-Header': 'val', 'X-Header-Set': 'set-overwrites-values' }),
+      e('/set', { 'X-Header-Set': 'some-other-value' }, { 'X-Header-Set': 'set-overwrites-values' }),
+      e('/add', { 'Some-Other-Header': 'val' }, { 'Some-Other-Header': 'val', 'X-Header-Add': 'add-appends-values' }),
+      e('/add', { 'X-Header-Add': 'some-other-value' }, { 'X-Header-Add': 'some-other-value,add-appends-values' }),
+      e('/remove', { 'X-Header-Remove': 'val' }, {}, ['X-Header-Remove']),
+      e('/multiple', { 'X-Header-Set-2': 'set-val', 'X-Header-Add-2': 'add-val', 'X-Header-Remove-2': 'remove-val' }, {
+        'X-Header-Set-1': 'header-set-1',
+        'X-Header-Set-2': 'header-set-2',
+        'X-Header-Add-1': 'header-add-1',
+        'X-Header-Add-2': 'add-val,header-add-2',
+        'X-Header-Add-3': 'header-add-3',
+      }, ['X-Header-Remove-1', 'X-Header-Remove-2']),
+      e('/case-insensitivity', { 'x-header-set': 'original-val-set', 'x-header-add': 'original-val-add', 'x-header-remove': 'original-val-remove' }, {
+        'X-Header-Set': 'header-set', 'X-Header-Add': 'original-val-add,header-add',
+      }, ['X-Header-Remove']),
+    ];
+  };
+
+  conformance('HTTPRouteRequestHeaderModifier', manifests('httproute-request-header-modifier.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'request-header-modifier', SAME]]);
+    requests(ctx, check, SAME, headerModifierCases());
+  });
+
+  conformance('HTTPRouteBackendRequestHeaderModifier', manifests('httproute-request-header-modifier-backend.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'request-header-modifier', SAME]]);
+    requests(ctx, check, SAME, headerModifierCases());
+  });
+
+  conformance('HTTPRouteRequestHeaderModifierBackendWeights', manifests('httproute-request-header-modifier-backend-weights.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'request-header-modifier-backend-weights', SAME]]);
+    check('each backend sees only its own filter, and both receive traffic', async () => {
+      const served = await ctx.scenario().gateway(SAME);
+      const seen: Record<string, number> = {};
+      for (let i = 0; i < 40; i++) {
+        const { problems, echo } = await exchange(served, { host: 'example.com', path: '/' });
+        expect(problems).toEqual([]);
+        const deployment = echo!.pod.split('-').slice(0, -2).join('-');
+        expect([deployment, echo!.headers.Backend]).toEqual([deployment, [deployment]]);
+        seen[deployment] = (seen[deployment] ?? 0) + 1;
+      }
+      expect(Object.keys(seen).sort()).toEqual(['infra-backend-v1', 'infra-backend-v2']);
+    });
+  });
+
+  conformance('HTTPRouteResponseHeaderModifier', manifests('httproute-response-header-modifier.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'response-header-modifier', SAME]]);
+    const e = (p: string, backendSets: string | undefined, responseHeaders: Record<string, string>, absentResponseHeaders: string[] = []): Exchange =>
+      ({ host: 'example.com', path: p, headers: backendSets ? { 'X-Echo-Set-Header': backendSets } : undefined, backend: 'infra-backend-v1', responseHeaders, absentResponseHeaders });
+    requests(ctx, check, SAME, [
+      e('/set', undefined, { 'X-Header-Set': 'set-overwrites-values' }),
+      e('/set', 'X-Header-Set:some-other-value', { 'X-Header-Set': 'set-overwrites-values' }),
+      e('/add', undefined, { 'X-Header-Add': 'add-appends-values' }),
+      e('/add', 'X-Header-Add:some-other-value', { 'X-Header-Add': 'some-other-value,add-appends-values' }),
+      e('/remove', 'X-Header-Remove:val', {}, ['X-Header-Remove']),
+      e('/multiple', 'X-Header-Set-2:set-val,X-Header-Add-2:add-val,X-Header-Remove-2:remove-val', {
+        'X-Header-Set-1': 'header-set-1',
+        'X-Header-Set-2': 'header-set-2',
+        'X-Header-Add-1': 'header-add-1',
+        'X-Header-Add-2': 'add-val,header-add-2',
+        'X-Header-Add-3': 'header-add-3',
+      }, ['X-Header-Remove-1', 'X-Header-Remove-2']),
+      e('/case-insensitivity', 'x-header-set:original-val-set,x-header-add:original-val-add,x-header-remove:original-val-remove', {
+        'X-Header-Set': 'header-set',
+        'X-Header-Add': 'original-val-add,header-add',
+        'X-Lowercase-Add': 'lowercase-add',
+        'X-Mixedcase-Add-1': 'mixedcase-add-1',
+        'X-Mixedcase-Add-2': 'mixedcase-add-2',
+        'X-Uppercase-Add': 'uppercase-add',
+      }, ['X-Header-Remove']),
+      e('/response-and-request-header-modifiers', 'X-Header-Remove-1:val', {
+        'X-Header-Set-1': 'header-set-1', 'X-Header-Add-1': 'header-add-1',
+      }, ['X-Header-Remove-1']),
+    ]);
+  });
+
+  const modifiedHeaders = {
+    send: { 'X-Header-Set': 'some-other-value', 'X-Header-Add-Append': 'append-val-1', 'X-Header-Remove': 'remove-val' },
+    seen: { 'X-Header-Set': 'set-overwrites-values', 'X-Header-Add': 'header-val-1', 'X-Header-Add-Append': 'append-val-1,header-val-2' },
+    absent: ['X-Header-Remove'],
+  };
+
+  conformance('HTTPRouteRewriteHost', manifests('httproute-rewrite-host.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'rewrite-host', SAME]]);
+    requests(ctx, check, SAME, [
+      { host: 'rewrite.example', path: '/one', backend: 'infra-backend-v1', seen: { host: 'one.example.org' } },
+      { host: 'rewrite.example', path: '/', backend: 'infra-backend-v2', seen: { host: 'example.org' } },
+      {
+        host: 'rewrite.example',
+        path: '/rewrite-host-and-modify-headers',
+        headers: modifiedHeaders.send,
+        backend: 'infra-backend-v2',
+        seen: { host: 'test.example.org', headers: modifiedHeaders.seen, absentHeaders: modifiedHeaders.absent },
+      },
+    ]);
+  });
+
+  conformance('HTTPRouteRewritePath', manifests('httproute-rewrite-path.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'rewrite-path', SAME]]);
+    const r = (p: string, seenPath: string, extra: Partial<Exchange> = {}): Exchange =>
+      ({ host: 'example.com', path: p, backend: 'infra-backend-v1', ...extra, seen: { path: seenPath, ...extra.seen } });
+    const modify = { headers: modifiedHeaders.send, seen: { headers: modifiedHeaders.seen, absentHeaders: modifiedHeaders.absent } };
+    requests(ctx, check, SAME, [
+      r('/prefix/one/two', '/one/two'),
+      r('/strip-prefix/three', '/three'),
+      r('/strip-prefix', '/'),
+      r('/full/one/two', '/one'),
+      r('/full/rewrite-path-and-modify-headers/test', '/test', modify),
+      r('/prefix/rewrite-path-and-modify-headers/one', '/prefix/one', modify),
+    ]);
+  });
+
+  const mirrorCase = (ctx: Context, check: Check, prefix: string, mirrors: string[], modify: boolean) => {
+    check(`${prefix} reaches infra-backend-v1 and is mirrored to ${mirrors.join(', ')}`, async () => {
+      const p = `${prefix}?gateway-api-conformance-request-id=${randomUUID()}`;
+      const { problems } = await exchange(await ctx.scenario().gateway(SAME), {
+        host: 'example.com',
+        path: p,
+        backend: 'infra-backend-v1',
+        ...(modify ? { headers: modifiedHeaders.send, seen: { headers: modifiedHeaders.seen, absentHeaders: modifiedHeaders.absent } } : {}),
+      });
+      expect(problems).toEqual([]);
+      for (const mirror of mirrors) expect([mirror, await mirroredTo(backends!, INFRA, mirror, p)]).toEqual([mirror, true]);
+    });
+  };
+
+  conformance('HTTPRouteRequestMirror', manifests('httproute-request-mirror.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'request-mirror', SAME]]);
+    mirrorCase(ctx, check, '/mirror', ['infra-backend-v2'], false);
+    mirrorCase(ctx, check, '/mirror-and-modify-headers', ['infra-backend-v2'], true);
+  });
+
+  conformance('HTTPRouteRequestMultipleMirrors', manifests('httproute-request-multiple-mirrors.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'request-multiple-mirrors', SAME]]);
+    mirrorCase(ctx, check, '/multi-mirror', ['infra-backend-v2', 'infra-backend-v3'], false);
+    mirrorCase(ctx, check, '/multi-mirror-and-modify-request-headers', ['infra-backend-v2', 'infra-backend-v3'], true);
+  });
+
+  conformance('HTTPRouteTimeoutRequest', manifests('httproute-timeout-request.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'request-timeout', SAME]]);
+    requests(ctx, check, SAME, [
+      { host: 'example.com', path: '/request-timeout', backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/request-timeout?delay=1s', status: 504 },
+      { host: 'example.com', path: '/disable-request-timeout?delay=1s', backend: 'infra-backend-v1' },
+    ]);
+  });
+
+  conformance('HTTPRouteTimeoutBackendRequest', manifests('httproute-timeout-backend-request.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'backend-request-timeout', SAME]]);
+    requests(ctx, check, SAME, [
+      { host: 'example.com', path: '/backend-timeout', backend: 'infra-backend-v1' },
+      { host: 'example.com', path: '/backend-timeout?delay=1s', status: 504 },
+      { host: 'example.com', path: '/disable-backend-timeout?delay=1s', backend: 'infra-backend-v1' },
+    ]);
+  });
+
+  conformance('HTTPRouteWeight', manifests('httproute-weight.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'weighted-backends', SAME]]);
+    check('500 requests split 70/30/0 within 5 points', async () => {
+      const counts = await distribution(await ctx.scenario().gateway(SAME), 'example.com', '/');
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      const share = (b: string) => ((counts[b] ?? 0) * 100) / total;
+      expect(Object.keys(counts).filter(k => !k.startsWith('infra-backend-v'))).toEqual([]);
+      expect(Math.abs(share('infra-backend-v1') - 70)).toBeLessThanOrEqual(5);
+      expect(Math.abs(share('infra-backend-v2') - 30)).toBeLessThanOrEqual(5);
+      expect(counts['infra-backend-v3'] ?? 0).toBe(0);
+    });
+  });
+
+  conformance('HTTPRouteBackendProtocolH2C', manifests('httproute-backend-protocol-h2c.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'backend-protocol-h2c', SAME]]);
+    check('an h2c request reaches infra-backend-v1 over HTTP/2', async () => {
+      const served = await ctx.scenario().gateway(SAME);
+      const res = await sendH2c(served.port(80), 'example.com', '/');
+      expect(res.status).toBe(200);
+      const echo = JSON.parse(res.body);
+      expect([echo.pod.startsWith('infra-backend-v1-'), echo.proto]).toEqual([true, 'HTTP/2.0']);
+    });
+  });
+
+  conformance('HTTPRouteBackendProtocolWebSocket', manifests('httproute-backend-protocol-websocket.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'backend-protocol-ws', SAME]]);
+    check('a WebSocket message on /ws comes back from the backend', async () => {
+      const served = await ctx.scenario().gateway(SAME);
+      expect(await webSocketRoundTrip(served.port(80), 'example.com', '/ws', 'Test')).toBe('Test');
+    });
+  });
+
+  conformance('HTTPRouteServiceTypes', {
+    manifests: ['tests/httproute-service-types.yaml'],
+    manualEndpoints: { [`${INFRA}/manual-endpointslices`]: 'infra-backend-v1', [`${INFRA}/headless-manual-endpointslices`]: 'infra-backend-v1' },
+  }, (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'service-types', SAME]]);
+    requests(ctx, check, SAME, ['/manual-endpointslices', '/headless', '/headless-manual-endpointslices']
+      .map(p => ({ host: 'example.com', path: p, backend: 'infra-backend-v1' })));
+  });
+
+  conformance('HTTPRouteObservedGenerationBump', {
+    ...manifests('httproute-observed-generation-bump.yaml'),
+    edit: bumpGeneration('HTTPRoute', 'observed-generation-bump', o => o.spec.rules[0].backendRefs[0].name = 'infra-backend-v2'),
+  }, (ctx, check) => {
+    check('every parent condition of the edited route carries observedGeneration 2', async () => {
+      const parents = (await ctx.status()).routeParents(INFRA, 'observed-generation-bump');
+      expect(parents.length).toBeGreaterThan(0);
+      for (const p of parents) for (const c of p.conditions) expect([c.type, c.observedGeneration]).toEqual([c.type, 2]);
+    });
+  });
+
+  conformance('GatewayHTTPListenerIsolation', manifests('gateway-http-listener-isolation.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/http-listener-isolation`;
+    const paths = ['/empty-hostname', '/wildcard-example-com', '/wildcard-foo-example-com', '/abc-foo-example-com'];
+    const only = (host: string, served: string): Exchange[] => paths.map(p =>
+      p === served ? { host, path: p, backend: 'infra-backend-v1' } : { host, path: p, status: 404 });
+    requests(ctx, check, gw, [
+      ...only('bar.com', '/empty-hostname'),
+      ...only('bar.example.com', '/wildcard-example-com'),
+      ...only('bar.foo.example.com', '/wildcard-foo-example-com'),
+      ...only('abc.foo.example.com', '/abc-foo-example-com'),
+    ]);
+  });
+
+  conformance('GatewayWithAttachedRoutes', manifests('gateway-with-attached-routes.yaml'), (ctx, check) => {
+    listenerState(ctx, check, `${INFRA}/gateway-with-one-attached-route`, 'http', { attachedRoutes: 1 });
+    listenerState(ctx, check, `${INFRA}/gateway-with-two-attached-routes`, 'http', { attachedRoutes: 2 });
+    listenerState(ctx, check, `${INFRA}/unresolved-gateway-with-one-attached-unresolved-route`, 'tls', {
+      attachedRoutes: 1, conditions: { ResolvedRefs: ['False', 'InvalidCertificateRef'] },
+    });
+    routeCondition(ctx, check, [INFRA, 'http-route-not-accepted'], `${INFRA}/gateway-with-two-attached-routes`, 'Accepted', 'False', 'NoMatchingListenerHostname');
+    routeCondition(ctx, check, [INFRA, 'http-route-4'], `${INFRA}/unresolved-gateway-with-one-attached-unresolved-route`, 'ResolvedRefs', 'False', 'BackendNotFound');
+  });
+
+  conformance('GatewayWithAttachedRoutesWithPort8080', manifests('gateway-with-attached-routes-with-port-8080.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-with-two-listeners-and-one-attached-route`;
+    listenerState(ctx, check, gw, 'http', { attachedRoutes: 1 });
+    listenerState(ctx, check, gw, 'http-unattached', { attachedRoutes: 0 });
+  });
+
+  conformance('GatewayInvalidRouteKind', manifests('gateway-invalid-route-kind.yaml'), (ctx, check) => {
+    listenerState(ctx, check, `${INFRA}/gateway-only-invalid-route-kind`, 'http', {
+      supportedKinds: [], conditions: { ResolvedRefs: ['False', 'InvalidRouteKinds'] },
+    });
+    listenerState(ctx, check, `${INFRA}/gateway-supported-and-invalid-route-kind`, 'http', {
+      supportedKinds: ['HTTPRoute'], conditions: { ResolvedRefs: ['False', 'InvalidRouteKinds'] },
+    });
+  });
+
+  conformance('GatewayInvalidTLSConfiguration', manifests('gateway-invalid-tls-configuration.yaml'), (ctx, check) => {
+    for (const name of ['nonexistent-secret', 'unsupported-group', 'unsupported-kind', 'malformed-secret']) {
+      listenerState(ctx, check, `${INFRA}/gateway-certificate-${name}`, 'https', {
+        conditions: { ResolvedRefs: ['False', 'InvalidCertificateRef'], Programmed: ['False'] },
+      });
+    }
+  });
+
+  conformance('GatewayListenerUnsupportedProtocol', manifests('gateway-invalid-listeners-unsupported-protocol.yaml'), (ctx, check) => {
+    gatewayCondition(ctx, check, `${INFRA}/gateway-only-unsupported-protocols`, 'Accepted', 'False', 'ListenersNotValid');
+    listenerState(ctx, check, `${INFRA}/gateway-only-unsupported-protocols`, 'invalid', { conditions: { Accepted: ['False', 'UnsupportedProtocol'] } });
+    gatewayCondition(ctx, check, `${INFRA}/gateway-supported-and-unsupported-protocols`, 'Accepted', 'True');
+    listenerState(ctx, check, `${INFRA}/gateway-supported-and-unsupported-protocols`, 'http', { conditions: { Accepted: ['True'] } });
+    listenerState(ctx, check, `${INFRA}/gateway-supported-and-unsupported-protocols`, 'invalid', { conditions: { Accepted: ['False', 'UnsupportedProtocol'] } });
+  });
+
+  conformance('GatewayInvalidParametersRef', manifests('gateway-invalid-parameters-ref.yaml'), (ctx, check) => {
+    gatewayCondition(ctx, check, `${INFRA}/gateway-invalid-parameters-ref`, 'Accepted', 'False', 'InvalidParameters');
+  });
+
+  for (const [shortName, file, ok] of [
+    ['GatewaySecretInvalidReferenceGrant', 'gateway-secret-invalid-reference-grant', false],
+    ['GatewaySecretMissingReferenceGrant', 'gateway-secret-missing-reference-grant', false],
+    ['GatewaySecretReferenceGrantAllInNamespace', 'gateway-secret-reference-grant-all-in-namespace', true],
+    ['GatewaySecretReferenceGrantSpecific', 'gateway-secret-reference-grant-specific', true],
+  ] as const) {
+    conformance(shortName, manifests(`${file}.yaml`), (ctx, check) => {
+      listenerState(ctx, check, `${INFRA}/${file}`, 'https', {
+        conditions: ok
+          ? { ResolvedRefs: ['True'], Programmed: ['True'], Accepted: ['True'] }
+          : { ResolvedRefs: ['False', 'RefNotPermitted'], Programmed: ['False'] },
+      });
+    });
+  }
+
+  conformance('GatewayObservedGenerationBump', {
+    ...manifests('gateway-observed-generation-bump.yaml'),
+    edit: bumpGeneration('Gateway', 'gateway-observed-generation-bump', o => o.spec.listeners.push({
+      name: 'http-2', hostname: 'foo.com', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } },
+    })),
+  }, (ctx, check) => {
+    check('Gateway and listener conditions carry observedGeneration 2 after the edit', async () => {
+      const status = await ctx.status();
+      const gw = status.object('Gateway', INFRA, 'gateway-observed-generation-bump');
+      const conditions = [...(gw.status?.conditions ?? []), ...(gw.status?.listeners ?? []).flatMap((l: any) => l.conditions ?? [])];
+      expect(conditions.length).toBeGreaterThan(0);
+      for (const c of conditions) expect([c.type, c.observedGeneration]).toEqual([c.type, 2]);
+    });
+  });
+
+  conformance('GatewayClassObservedGenerationBump', {
+    ...manifests('gatewayclass-observed-generation-bump.yaml'),
+    edit: bumpGeneration('GatewayClass', 'gatewayclass-observed-generation-bump', o => o.spec.description = 'edited by the conformance harness'),
+  }, (ctx, check) => {
+    check('GatewayClass conditions carry observedGeneration 2 after the edit', async () => {
+      const gc = (await ctx.status()).object('GatewayClass', undefined, 'gatewayclass-observed-generation-bump');
+      const conditions: any[] = gc.status?.conditions ?? [];
+      expect(findCondition(conditions, 'Accepted')?.status).toBe('True');
+      for (const c of conditions) expect([c.type, c.observedGeneration]).toEqual([c.type, 2]);
+    });
+  });
+});
