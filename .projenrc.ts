@@ -71,6 +71,18 @@ const benchSynth = project.addTask('bench:synth', {
 benchSynth.spawn(project.compileTask);
 benchSynth.exec('node --expose-gc -r ts-node/register/transpile-only bench/synth/run.ts', { receiveArgs: true });
 
+const benchRouteTable = project.addTask('bench:route-table', {
+  description: 'Benchmark: compile 10,000 HTTPRoutes and look up 100,000 requests',
+});
+benchRouteTable.spawn(project.compileTask);
+benchRouteTable.exec('node --expose-gc -r ts-node/register/transpile-only bench/route-table/run.ts', { receiveArgs: true });
+
+const benchPropagation = project.addTask('bench:propagation', {
+  description: 'Benchmark: one HTTPRoute changed among 10,000 until serve serves it',
+});
+benchPropagation.spawn(project.compileTask);
+benchPropagation.exec('node -r ts-node/register/transpile-only bench/propagation/run.ts', { receiveArgs: true });
+
 const benchProxy = project.addTask('bench:proxy', {
   description: 'Benchmark: cdk8s-gateway serve vs nginx as reverse proxies (needs nginx and wrk)',
 });

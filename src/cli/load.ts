@@ -41,10 +41,11 @@ export interface LoadResult {
  * machine lists them alike). Folders skip hidden entries and `node_modules`, which never hold
  * the manifests meant; a file named explicitly is read whatever its name.
  */
-export function loadManifests(paths: readonly string[], cwd: string): LoadResult {
+export function loadManifests(paths: readonly string[], cwd: string, cache?: ParseCache): LoadResult {
   const files = listFiles(paths, cwd);
   const objects: SourcedObject[] = [];
   const problems: LoadProblem[] = [];
+  const parsed = new Map<string, ParsedFile>();
   for (const { shown, real } of files) {
     let text: string;
     try {
@@ -52,9 +53,32 @@ export function loadManifests(paths: readonly string[], cwd: string): LoadResult
     } catch (err) {
       throw new UnreadablePathError(`cannot read ${shown}: ${reason(err)}`);
     }
-    parseManifest(text, shown, objects, problems);
+    const key = `${shown}\u0000${text}`;
+    let file = cache?.files.get(key);
+    if (!file) {
+      file = { objects: [], problems: [] };
+      parseManifest(text, shown, file.objects, file.problems);
+    }
+    parsed.set(key, file);
+    objects.push(...file.objects);
+    problems.push(...file.problems);
   }
+  if (cache) cache.files = parsed;
   return { files: files.map(f => f.shown), objects, problems };
+}
+
+interface ParsedFile {
+  readonly objects: SourcedObject[];
+  readonly problems: LoadProblem[];
+}
+
+/**
+ * What the last load parsed, per file name and text. A watcher that reloads often passes the
+ * same cache each time: unchanged files then cost a read, not a parse, and keep yielding the
+ * very same object instances (so per-object work can be cached by identity downstream).
+ */
+export class ParseCache {
+  files = new Map<string, ParsedFile>();
 }
 
 /** A file as shown to the user and where it really is (symbolic links resolved). */

@@ -53,24 +53,9 @@ export function checkObjects(objects: KubeObject[], options: CheckOptions = {}):
   const violations: IndexedViolation[] = [];
 
   objects.forEach((input, index) => {
-    const stored = asStored(input);
-    try {
-      const result = validateObject(stored, { channel: options.channel });
-      defaulted.push(result.object);
-      for (const v of result.violations) violations.push({ ...v, index });
-    } catch (err) {
-      // A validator bug on one odd object must not hide what the others have to say.
-      defaulted.push(stored);
-      violations.push({
-        kind: stored.kind,
-        namespace: stored.metadata.namespace,
-        name: stored.metadata.name ?? '',
-        path: '',
-        message: `could not be validated: ${err instanceof Error ? err.message : String(err)}`,
-        source: 'schema',
-        index,
-      });
-    }
+    const checked = checkObject(input, options);
+    defaulted.push(checked.object);
+    for (const v of checked.violations) violations.push({ ...v, index });
   });
 
   const positions = new Map<string, number>();
@@ -84,6 +69,31 @@ export function checkObjects(objects: KubeObject[], options: CheckOptions = {}):
   }
 
   return { objects: defaulted, violations: sortViolations(violations) };
+}
+
+/**
+ * One object as the API server stores it (namespace, defaults) and what it would refuse about
+ * it on its own (schema, CEL, metadata); the per-object half of `checkObjects`.
+ */
+export function checkObject(input: KubeObject, options: CheckOptions = {}): { object: KubeObject; violations: Violation[] } {
+  const stored = asStored(input);
+  try {
+    const result = validateObject(stored, { channel: options.channel });
+    return { object: result.object, violations: result.violations };
+  } catch (err) {
+    // A validator bug on one odd object must not hide what the others have to say.
+    return {
+      object: stored,
+      violations: [{
+        kind: stored.kind,
+        namespace: stored.metadata.namespace,
+        name: stored.metadata.name ?? '',
+        path: '',
+        message: `could not be validated: ${err instanceof Error ? err.message : String(err)}`,
+        source: 'schema',
+      }],
+    };
+  }
 }
 
 /**

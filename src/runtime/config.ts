@@ -5,7 +5,7 @@
  */
 import { createSecureContext, SecureContext } from 'tls';
 import { EndpointIndex } from './endpoints';
-import { checkObjects } from '../engine/check';
+import { checkObject } from '../engine/check';
 import { compile } from '../engine/compile';
 import { HttpPortTable, RouteTable } from '../engine/compile/types';
 import { ListenerIR, translate } from '../engine/translate';
@@ -50,15 +50,36 @@ export interface DataPlaneConfig {
   readonly warnings: string[];
 }
 
+/**
+ * Per-object checks by object identity: the file source hands back the same instances for
+ * unchanged files, so a reload re-checks only what changed.
+ */
+const checkedObjects = new WeakMap<KubeObject, ReturnType<typeof checkObject>>();
+
 export function buildConfig(objects: readonly KubeObject[], options: ConfigOptions): DataPlaneConfig {
-  // Defaults applied as the API server would store the objects; translate expects stored objects.
-  const stored = checkObjects([...objects], { controllerName: options.controllerName }).objects;
+  const warnings: string[] = [];
+  // As in a cluster: an object the API server would refuse never exists, so it is not served;
+  // the rest are stored with their defaults, which translate expects.
+  const stored: KubeObject[] = [];
+  for (const input of objects) {
+    let checked = checkedObjects.get(input);
+    if (!checked) {
+      checked = checkObject(input);
+      checkedObjects.set(input, checked);
+    }
+    if (checked.violations.length === 0) {
+      stored.push(checked.object);
+    } else {
+      const v = checked.violations[0];
+      const more = checked.violations.length > 1 ? ` (and ${checked.violations.length - 1} more)` : '';
+      warnings.push(`${v.kind} ${v.namespace ? `${v.namespace}/` : ''}${v.name} is not served, the API server would refuse it: ${v.path ? `${v.path}: ` : ''}${v.message}${more}`);
+    }
+  }
   const translation = translate(stored, { controllerName: options.controllerName });
   const wanted = new Set(options.gateways);
   const gateways = wanted.size === 0
     ? translation.gateways
     : translation.gateways.filter(g => wanted.has(`${g.namespace}/${g.name}`));
-  const warnings: string[] = [];
   for (const name of wanted) {
     if (!gateways.some(g => `${g.namespace}/${g.name}` === name)) warnings.push(`Gateway ${name} is not in the input or not of our GatewayClass`);
   }

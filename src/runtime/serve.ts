@@ -12,6 +12,8 @@ import { ProxyContext } from './proxy/http';
 import { Frontends } from './proxy/server';
 import { Upstreams } from './proxy/upstream';
 import { FileWatcher, readSnapshot } from './source/file';
+import { ParseCache } from '../cli/load';
+import { KubeObject } from '../engine/types';
 
 export interface ServeOptions {
   /** Files and folders of manifests. */
@@ -61,16 +63,18 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const ctx: ProxyContext = { upstreams, deadlines, metrics };
   const frontends = new Frontends(ctx);
   let live: DataPlaneConfig | undefined;
-  let lastInput: string | undefined;
+  let lastInput: KubeObject[] | undefined;
+  const parseCache = new ParseCache();
   let draining = false;
 
   const apply = async (): Promise<void> => {
     let config: DataPlaneConfig;
     try {
-      const snapshot = readSnapshot(options.paths, cwd);
-      const input = JSON.stringify(snapshot.objects);
-      // Watchers see sibling files and metadata-only events; an unchanged input is not a new config.
-      if (input === lastInput) return;
+      const snapshot = readSnapshot(options.paths, cwd, parseCache);
+      // Watchers see sibling files and metadata-only events; an unchanged input is not a new
+      // config. Unchanged files yield the very same objects, so identity tells.
+      const input = snapshot.objects;
+      if (lastInput !== undefined && input.length === lastInput.length && input.every((o, i) => o === lastInput![i])) return;
       for (const problem of snapshot.problems) log(`serve: ${problem}`);
       // A file caught half-written, or broken by an edit, must not take down what it served before.
       if (snapshot.problems.length > 0 && live !== undefined) throw new Error(`${snapshot.problems.length} unreadable documents`);

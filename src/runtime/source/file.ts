@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadManifests } from '../../cli/load';
+import { loadManifests, ParseCache } from '../../cli/load';
 import { KubeObject } from '../../engine/types';
 
 export interface Snapshot {
@@ -15,8 +15,8 @@ export interface Snapshot {
   readonly problems: string[];
 }
 
-export function readSnapshot(paths: readonly string[], cwd: string): Snapshot {
-  const loaded = loadManifests(paths, cwd);
+export function readSnapshot(paths: readonly string[], cwd: string, cache?: ParseCache): Snapshot {
+  const loaded = loadManifests(paths, cwd, cache);
   return {
     objects: loaded.objects.map(o => o.object),
     problems: loaded.problems.map(p => `${p.file}:${p.line}: ${p.message}`),
