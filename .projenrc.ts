@@ -65,28 +65,15 @@ const examples = project.addTask('examples', {
 examples.spawn(project.compileTask);
 examples.exec('ts-node --project test/tsconfig.json scripts/synth-examples.ts');
 
-const benchSynth = project.addTask('bench:synth', {
-  description: 'Benchmark: synthesize and validate 1,000 HttpRoutes across 100 namespaces',
-});
-benchSynth.spawn(project.compileTask);
-benchSynth.exec('node --expose-gc -r ts-node/register/transpile-only bench/synth/run.ts', { receiveArgs: true });
-
-const benchRouteTable = project.addTask('bench:route-table', {
-  description: 'Benchmark: compile 10,000 HTTPRoutes and look up 100,000 requests',
-});
-benchRouteTable.spawn(project.compileTask);
-benchRouteTable.exec('node --expose-gc -r ts-node/register/transpile-only bench/route-table/run.ts', { receiveArgs: true });
-
-const benchPropagation = project.addTask('bench:propagation', {
-  description: 'Benchmark: one HTTPRoute changed among 10,000 until serve serves it',
-});
-benchPropagation.spawn(project.compileTask);
-benchPropagation.exec('node -r ts-node/register/transpile-only bench/propagation/run.ts', { receiveArgs: true });
-
-const benchProxy = project.addTask('bench:proxy', {
-  description: 'Benchmark: cdk8s-gateway serve vs nginx as reverse proxies (needs nginx and wrk)',
-});
-benchProxy.spawn(project.compileTask);
-benchProxy.exec('node -r ts-node/register/transpile-only bench/proxy/run.ts', { receiveArgs: true });
+/** A benchmark task: compile first (benchmarks load lib/ or bin/), then run the script with the task's arguments. */
+function benchTask(name: string, description: string, script: string, nodeFlags = ''): void {
+  const task = project.addTask(`bench:${name}`, { description });
+  task.spawn(project.compileTask);
+  task.exec(`node ${nodeFlags ? `${nodeFlags} ` : ''}-r ts-node/register/transpile-only ${script}`, { receiveArgs: true });
+}
+benchTask('synth', 'Benchmark: synthesize and validate 1,000 HttpRoutes across 100 namespaces', 'bench/synth/run.ts', '--expose-gc');
+benchTask('route-table', 'Benchmark: compile 10,000 HTTPRoutes and look up 100,000 requests', 'bench/route-table/run.ts', '--expose-gc');
+benchTask('propagation', 'Benchmark: one HTTPRoute changed among 10,000 until serve serves it', 'bench/propagation/run.ts');
+benchTask('proxy', 'Benchmark: cdk8s-gateway serve vs nginx as reverse proxies (needs nginx and wrk)', 'bench/proxy/run.ts');
 
 project.synth();

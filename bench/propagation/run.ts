@@ -10,26 +10,11 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import { benchGateway, freePort, numberArg } from '../util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FILES = 100;
 const ROUTES_PER_FILE = 100;
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function get(port: number, host: string, urlPath: string): Promise<number> {
@@ -54,42 +39,15 @@ spec:
 `;
 }
 
-function base(backendPort: number): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: bench }
-spec: { controllerName: gateway.cdk8s.io/controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: bench, namespace: bench }
-spec:
-  gatewayClassName: bench
-  listeners: [{ name: http, port: 80, protocol: HTTP, allowedRoutes: { namespaces: { from: Same } } }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: backend, namespace: bench }
-spec: { ports: [{ name: http, port: 80, targetPort: ${backendPort} }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: backend-1, namespace: bench, labels: { kubernetes.io/service-name: backend } }
-addressType: IPv4
-ports: [{ name: http, port: ${backendPort}, protocol: TCP }]
-endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
-`;
-}
-
 async function main(): Promise<void> {
-  const changes = arg('--changes', 10);
+  const changes = numberArg('--changes', 10);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-bench-propagation-'));
   const backend = http.createServer((_req, res) => res.end('ok')).listen(0, '127.0.0.1');
   await new Promise((r) => backend.once('listening', r));
   const backendPort = (backend.address() as net.AddressInfo).port;
   let serve: ChildProcess | undefined;
   try {
-    fs.writeFileSync(path.join(dir, '000-base.yaml'), base(backendPort));
+    fs.writeFileSync(path.join(dir, '000-base.yaml'), benchGateway(backendPort));
     for (let f = 0; f < FILES; f++) {
       let text = '';
       for (let r = 0; r < ROUTES_PER_FILE; r++) text += route(`r-${f}-${r}`, `h${f}-${r}.example.com`, `/p${r}`);

@@ -10,28 +10,13 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { benchGateway, freePort, numberArg } from '../util';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DURATION = '8s';
 const CONNECTIONS = 50;
 
 interface WrkResult { rps: number; p50ms: number; p99ms: number }
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -96,42 +81,19 @@ function median(xs: number[]): number {
 }
 
 function manifests(backendPort: number): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: bench }
-spec: { controllerName: gateway.cdk8s.io/controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: bench, namespace: bench }
-spec:
-  gatewayClassName: bench
-  listeners: [{ name: http, port: 80, protocol: HTTP }]
----
+  return `${benchGateway(backendPort)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: bench, namespace: bench }
 spec:
   parentRefs: [{ name: bench }]
   rules: [{ matches: [{ path: { type: PathPrefix, value: / } }], backendRefs: [{ name: backend, port: 80 }] }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: backend, namespace: bench }
-spec: { ports: [{ name: http, port: 80, targetPort: ${backendPort} }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: backend-1, namespace: bench, labels: { kubernetes.io/service-name: backend } }
-addressType: IPv4
-ports: [{ name: http, port: ${backendPort}, protocol: TCP }]
-endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
 `;
 }
 
 async function main(): Promise<void> {
-  const rounds = arg('--rounds', 3);
-  const workers = arg('--workers', 1);
+  const rounds = numberArg('--rounds', 3);
+  const workers = numberArg('--workers', 1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-bench-proxy-'));
   const children: ChildProcess[] = [];
   const stopAll = () => { for (const c of children) if (c.pid && c.exitCode === null) c.kill('SIGTERM'); };
