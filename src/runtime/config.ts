@@ -3,7 +3,7 @@
  * endpoints, and one binding per address:port. Pure apart from building TLS contexts, so a
  * snapshot that cannot be used leaves the previous config live.
  */
-import { createSecureContext, SecureContext } from 'tls';
+import { createSecureContext, DEFAULT_CIPHERS, SecureContext } from 'tls';
 import { EndpointIndex } from './endpoints';
 import { checkObject } from '../engine/check';
 import { compile } from '../engine/compile';
@@ -18,6 +18,16 @@ export interface ConfigOptions {
   readonly bind: string;
   readonly listenOffset: number;
 }
+
+/**
+ * TLS for every HTTPS listener and every certificate it may pick by SNI: Node's default suites
+ * without static-RSA key exchange (no forward secrecy), CBC with HMAC (padding-oracle history,
+ * which RFC 9113 §9.2.2 prohibits for HTTP/2) or CCM8's 64-bit tags.
+ */
+export const TLS_SETTINGS = {
+  minVersion: 'TLSv1.2',
+  ciphers: `${DEFAULT_CIPHERS}:!kRSA:!SHA1:!SHA256:!SHA384:!AESCCM8`,
+} as const;
 
 /** Certificates of an HTTPS port, chosen by SNI like the listeners they belong to. */
 export interface TlsCertificates {
@@ -120,7 +130,7 @@ let currentContexts = new Map<string, SecureContext>();
 function contextFor(cert: string, key: string): SecureContext {
   const id = `${cert}\u0000${key}`;
   let context = currentContexts.get(id) ?? previousContexts.get(id);
-  if (!context) context = createSecureContext({ cert, key });
+  if (!context) context = createSecureContext({ ...TLS_SETTINGS, cert, key });
   currentContexts.set(id, context);
   return context;
 }

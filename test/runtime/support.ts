@@ -2,8 +2,10 @@
  * What the runtime tests share: an echo backend (the conformance echo contract, trimmed), a
  * manifest builder for a Gateway with routes and echo-backed Services, and raw clients.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as http2 from 'http2';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -257,6 +259,62 @@ export function raw(port: number, text: string, quietMs = 300): Promise<string> 
     socket.on('error', reject);
     socket.write(text);
   });
+}
+
+export interface H2Answer {
+  readonly status: number;
+  readonly headers: http2.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** One request on an open HTTP/2 session; `body` is sent as DATA frames without a Content-Length. */
+export function h2Request(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body?: string): Promise<H2Answer> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': body === undefined ? 'GET' : 'POST', ...headers }, { endStream: body === undefined });
+    let status = 0;
+    let answered: http2.IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    stream.on('response', h => {
+      status = Number(h[':status']);
+      answered = h;
+    });
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve({ status, headers: answered, body: Buffer.concat(chunks).toString() }));
+    stream.on('error', reject);
+    if (body !== undefined) stream.end(body);
+  });
+}
+
+export interface KeyPair {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** A fresh self-signed P-256 certificate for `name`, made by openssl so no key is ever committed. */
+export function selfSigned(name: string): KeyPair {
+  const dir = tempDir();
+  try {
+    const cert = path.join(dir, 'tls.crt');
+    const key = path.join(dir, 'tls.key');
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-keyout', key, '-out', cert,
+    ], { stdio: 'ignore' });
+    return { cert: fs.readFileSync(cert, 'utf8'), key: fs.readFileSync(key, 'utf8') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A `kubernetes.io/tls` Secret in `default`. */
+export function tlsSecret(name: string, pair: KeyPair): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'default' },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': Buffer.from(pair.cert).toString('base64'), 'tls.key': Buffer.from(pair.key).toString('base64') },
+  };
 }
 
 export function statusOf(response: string): number {

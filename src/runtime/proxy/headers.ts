@@ -1,12 +1,14 @@
 /**
  * Hop-by-hop headers, removed in both directions the way Go's httputil.ReverseProxy does:
  * they describe one connection, not the message, and forwarding them lets a client steer the
- * proxy's connection to the backend (smuggling, pinned keep-alive, forged upgrades).
+ * proxy's connection to the backend (smuggling, pinned keep-alive, forged upgrades). Also
+ * HTTP2-Settings, which belongs to one connection's h2c upgrade and which node:http2 refuses
+ * to send on a response.
  */
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings',
 ]);
 
 /** Whether a lower-case header name never crosses the proxy. */

@@ -4,8 +4,10 @@
  * and stream the answer back. Everything the proxy answers itself (400, 404, 500, 502, 503,
  * 504, redirects, CORS preflights) is decided here.
  */
-import { IncomingMessage, ServerResponse } from 'http';
+import { IncomingMessage } from 'http';
+import { Http2ServerRequest } from 'http2';
 import { PassThrough, Readable } from 'stream';
+import { TLSSocket } from 'tls';
 import { Dispatcher } from 'undici';
 import { Deadlines, Expirable, parseDuration } from './deadlines';
 import { applyHeaderPlan, filterPlan, FilterPlan, HeaderPlan, originAllowed, preflightHeaders, responseCorsHeaders } from './filters';
@@ -17,6 +19,27 @@ import { HttpMatchResult, HttpPortTable, RequestFacts } from '../../engine/compi
 import { BackendIR, HttpRuleIR, MirrorIR } from '../../engine/translate';
 import { Endpoint, EndpointIndex } from '../endpoints';
 import { Metrics } from '../metrics';
+
+/** A request from node:http, or from node:http2's compatibility layer, which mirrors its surface. */
+export type ClientRequest = IncomingMessage | Http2ServerRequest;
+
+/**
+ * What the proxy uses of a response: node:http's ServerResponse has it, and so has node:http2's
+ * compatibility response, which also takes a flat header list although @types/node 20 types
+ * only the object form.
+ */
+export interface ClientResponse {
+  readonly headersSent: boolean;
+  readonly writableFinished: boolean;
+  writeHead(statusCode: number, headers: string[]): unknown;
+  write(chunk: Buffer): boolean;
+  end(chunk?: string): unknown;
+  destroy(): unknown;
+  getHeaderNames(): string[];
+  removeHeader(name: string): void;
+  on(event: 'drain', listener: () => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
 
 /** What a listener serves at one moment; a reload replaces the whole object. */
 export interface PortState {
@@ -172,6 +195,7 @@ export function readHead(raw: readonly string[]): RequestHead {
 const STATUS_TEXT: Record<number, string> = {
   400: 'bad request',
   404: 'no route matches this request',
+  421: 'this connection is for another host: open a new one for this host',
   500: 'no usable backend for this request',
   502: 'the backend could not be reached',
   503: 'the backend has no ready endpoints',
@@ -197,11 +221,12 @@ class Exchange implements Dispatcher.DispatchHandler, Expirable {
   private endpoint: Endpoint | undefined;
   private code = 0;
   private done = false;
+  private clientGone = false;
 
   constructor(
     private readonly ctx: ProxyContext,
     private readonly state: PortState,
-    private readonly res: ServerResponse,
+    private readonly res: ClientResponse,
     private readonly backend: BackendIR,
     private readonly options: Dispatcher.DispatchOptions,
     private readonly responsePlans: readonly HeaderPlan[],
@@ -234,7 +259,9 @@ class Exchange implements Dispatcher.DispatchHandler, Expirable {
 
   private readonly onClientClose = () => {
     this.ctx.deadlines.delete(this);
-    if (!this.res.writableFinished) this.abortUpstream?.(new Error('client went away'));
+    if (this.res.writableFinished) return;
+    this.clientGone = true;
+    this.abortUpstream?.(new Error('client went away'));
   };
 
   expire(): void {
@@ -260,7 +287,10 @@ class Exchange implements Dispatcher.DispatchHandler, Expirable {
     try {
       this.res.writeHead(statusCode, headers);
     } catch {
-      // Node refuses some header a backend may send (an invalid name); the answer cannot be relayed.
+      // Node refuses some header a backend may send (an invalid name, or over HTTP/2 a repeated
+      // single-value one); the answer cannot be relayed. node:http2 keeps the headers it took
+      // before refusing, and they must not leak into the 502.
+      for (const name of this.res.getHeaderNames()) this.res.removeHeader(name);
       this.responded = false;
       this.abortUpstream?.();
       this.fail(502);
@@ -284,7 +314,7 @@ class Exchange implements Dispatcher.DispatchHandler, Expirable {
   onError(err: Error): void {
     if (this.done) return;
     this.ctx.deadlines.delete(this);
-    if (this.res.destroyed) {
+    if (this.clientGone) {
       // The client left first: nobody reads a status now; 499 is the customary label for it.
       this.code = 499;
       this.record();
@@ -302,7 +332,7 @@ class Exchange implements Dispatcher.DispatchHandler, Expirable {
     }
     const code = (err as { code?: string }).code ?? '';
     if (this.endpoint && CONNECT_FAILURES.has(code)) this.ctx.upstreams.eject(this.endpoint);
-    if (this.attempts === 1 && this.options.body == null && RETRYABLE.has(code) && !this.res.destroyed) {
+    if (this.attempts === 1 && this.options.body == null && RETRYABLE.has(code) && !this.clientGone) {
       this.abortUpstream = undefined;
       this.send(CONNECT_FAILURES.has(code) ? this.endpoint : undefined);
       return;
@@ -330,14 +360,14 @@ class Exchange implements Dispatcher.DispatchHandler, Expirable {
   }
 }
 
-function reply(res: ServerResponse, code: number, headers: string[] = []): void {
+function reply(res: ClientResponse, code: number, headers: string[] = []): void {
   const body = STATUS_TEXT[code] ?? '';
   headers.push('content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body) + 1));
   res.writeHead(code, headers);
   res.end(`${body}\n`);
 }
 
-function answer(ctx: ProxyContext, res: ServerResponse, code: number, routeLabel: string, started: number, headers?: string[]): void {
+function answer(ctx: ProxyContext, res: ClientResponse, code: number, routeLabel: string, started: number, headers?: string[]): void {
   reply(res, code, headers);
   ctx.metrics.observe(routeLabel, '', code, (performance.now() - started) / 1000);
 }
@@ -353,12 +383,14 @@ export interface Routed {
 }
 
 /** A status to answer with, or the routing decision. */
-export function routeRequest(state: PortState, req: IncomingMessage): Routed | number {
+export function routeRequest(state: PortState, req: ClientRequest): Routed | number {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   let rawPath = q < 0 ? url : url.slice(0, q);
   const query = q < 0 ? '' : url.slice(q);
-  const head = readHead(req.rawHeaders);
+  let head = readHead(req.rawHeaders);
+  // HTTP/2 frames a body by its stream, where Content-Length is optional.
+  if (req.httpVersionMajor === 2 && !head.hasBody && !(req as Http2ServerRequest).stream.endAfterHeaders) head = { ...head, hasBody: true };
   let authority = head.authority;
   if (rawPath.charCodeAt(0) !== 0x2f) {
     // Absolute form (`GET http://host/path`): the authority in the target wins over Host (RFC 9112 §3.2.2).
@@ -370,14 +402,26 @@ export function routeRequest(state: PortState, req: IncomingMessage): Routed | n
   const path = normalizePath(rawPath);
   if (path === undefined) return 400;
   const host = normalizeHost(authority);
+  if (state.scheme === 'https' && misdirected(state.table, host, (req.socket as TLSSocket).servername)) return 421;
   const facts = new Facts(host, path, req.method ?? 'GET', req.rawHeaders, query.length > 1 ? query.slice(1) : '');
   const result = state.table.match(facts);
   if (!result) return 404;
   return { result, plan: rulePlan(result), head: authority === head.authority ? head : { ...head, authority }, host, path, query };
 }
 
+/**
+ * Whether the connection's SNI chose another listener of this port than the one serving the
+ * Host, which listener isolation forbids answering on this connection (RFC 9110 §15.5.20). A
+ * Host no listener serves is left to routing, which answers 404.
+ */
+function misdirected(table: HttpPortTable, host: string, serverName: string | false | null | undefined): boolean {
+  if (!serverName) return false;
+  const forHost = table.listenerFor(host);
+  return forHost !== undefined && forHost !== table.listenerFor(normalizeHost(serverName));
+}
+
 /** The request handler of an HTTP listener; `state` is read once, so a reload never splits a request. */
-export function handleRequest(ctx: ProxyContext, state: PortState, req: IncomingMessage, res: ServerResponse): void {
+export function handleRequest(ctx: ProxyContext, state: PortState, req: ClientRequest, res: ClientResponse): void {
   const started = performance.now();
   const routed = routeRequest(state, req);
   if (typeof routed === 'number') {
@@ -436,7 +480,7 @@ export interface Forwarded {
 }
 
 /** Method, path and headers as the backend gets them, after rule- then backend-level filters. */
-export function forwardedRequest(state: PortState, req: IncomingMessage, routed: Routed, rule: FilterPlan, backend: FilterPlan): Forwarded {
+export function forwardedRequest(state: PortState, req: ClientRequest, routed: Routed, rule: FilterPlan, backend: FilterPlan): Forwarded {
   const { head, result } = routed;
   let headers = head.headers;
   for (const plan of rule.request) headers = applyHeaderPlan(headers, plan);
@@ -456,7 +500,7 @@ export function forwardedRequest(state: PortState, req: IncomingMessage, routed:
 
 /** The body for undici: the request itself, or a tee when mirrors want a copy too. */
 function requestBody(
-  ctx: ProxyContext, state: PortState, req: IncomingMessage, forwarded: Forwarded, rule: readonly MirrorIR[], backend: readonly MirrorIR[],
+  ctx: ProxyContext, state: PortState, req: ClientRequest, forwarded: Forwarded, rule: readonly MirrorIR[], backend: readonly MirrorIR[],
 ): Readable {
   if (rule.length === 0 && backend.length === 0) return req;
   const main = new PassThrough();

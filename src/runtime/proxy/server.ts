@@ -1,23 +1,46 @@
 /**
  * The listening sockets. One server per bound address:port, opened or closed only when the set
  * of bindings changes; a reload otherwise just replaces the state each server reads, so
- * connections survive it. The front end (node:http / node:https today) sits behind `Frontend`
+ * connections survive it. HTTP ports speak HTTP/1.1 and h2c (prior knowledge) on the same
+ * socket, HTTPS ports offer h2 and http/1.1 by ALPN; both protocols reach one request handler,
+ * through node:http2's compatibility objects for HTTP/2. The front end sits behind `Frontend`
  * so a faster one can replace it without touching routing.
  */
 import * as http from 'http';
-import * as https from 'https';
-import { Duplex } from 'stream';
-import { handleRequest, PortState, ProxyContext } from './http';
+import * as http2 from 'http2';
+import * as net from 'net';
+import { ClientRequest, ClientResponse, handleRequest, PortState, ProxyContext } from './http';
 import { handleUpgrade } from './upgrade';
-import { Binding, contextForServerName, TlsCertificates } from '../config';
+import { Binding, contextForServerName, TLS_SETTINGS, TlsCertificates } from '../config';
 import { EndpointIndex } from '../endpoints';
 
-/** Slowloris bound: a client has this long to send a whole request head. */
+/** Slowloris bound: a client has this long to send a whole request head (or finish a TLS handshake). */
 const HEADERS_TIMEOUT_MS = 10_000;
-/** Idle keep-alive connections from clients are closed after this. */
+/** Idle keep-alive connections and HTTP/2 sessions from clients are closed after this. */
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 /** Node sweeps header and request timeouts with one interval per server; this is its period. */
 const CONNECTIONS_CHECK_MS = 1_000;
+
+/** What node:http reads from whichever server object carries HTTP/1.1 connections. */
+const HTTP1_SETTINGS = {
+  headersTimeout: HEADERS_TIMEOUT_MS,
+  keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  // Route timeouts bound requests; a global one would cut long downloads and WebSockets.
+  requestTimeout: 0,
+  connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+  requireHostHeader: true,
+};
+
+const HTTP2_OPTIONS: http2.ServerOptions = {
+  // Node's default is unbounded; 250 is what Go's server and Envoy allow, plenty for browsers.
+  settings: { maxConcurrentStreams: 250 },
+};
+
+/** The client connection preface of RFC 9113 §3.4, which no HTTP/1 request line can start like. */
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+/** node:http2's secure server has closeIdleConnections for its HTTP/1.1 fallback; @types/node 20 omits it. */
+type Http1Carrier = (http.Server | http2.Http2SecureServer) & { closeIdleConnections(): void };
 
 interface ListeningState extends PortState {
   readonly tls?: TlsCertificates;
@@ -25,41 +48,104 @@ interface ListeningState extends PortState {
 
 class Frontend {
   state: ListeningState;
-  readonly server: http.Server;
-  /** Upgraded connections, which node:http no longer tracks, so that a drain can still end them. */
-  readonly tunnels = new Set<Duplex>();
+  /** The accepting server: a plain net.Server that sniffs for h2c, or the TLS server that negotiates by ALPN. */
+  readonly listener: net.Server;
+  /** Holds the HTTP/1.1 connections node:http tracks for its timeouts and idle closing. */
+  private readonly http1: Http1Carrier;
+  private readonly http2: http2.Http2Server | http2.Http2SecureServer;
+  /** Every accepted socket (raw, under any TLS), so that a drain can cut what is left at its bound. */
+  private readonly sockets = new Set<net.Socket>();
+  /** Cleartext sockets whose first bytes have not yet told their protocol. */
+  private readonly sniffing = new Set<net.Socket>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private closing = false;
 
   constructor(readonly binding: Binding, state: ListeningState, private readonly ctx: ProxyContext) {
     this.state = state;
-    const options: http.ServerOptions = {
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      // Route timeouts bound requests; a global one would cut long downloads and WebSockets.
-      requestTimeout: 0,
-      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
-      noDelay: true,
-    };
-    this.server = binding.protocol === 'HTTPS'
-      ? https.createServer({
-        ...options,
+    if (binding.protocol === 'HTTPS') {
+      const secure = http2.createSecureServer({
+        ...HTTP2_OPTIONS,
+        ...TLS_SETTINGS,
         ...(state.tls?.defaultPem ?? {}),
+        allowHTTP1: true,
+        noDelay: true,
+        handshakeTimeout: HEADERS_TIMEOUT_MS,
         SNICallback: (name, cb) => cb(null, this.state.tls ? contextForServerName(this.state.tls, name) : undefined),
-      })
-      : http.createServer(options);
-    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => handleRequest(this.ctx, this.state, req, res));
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.tunnels.add(socket);
-      socket.once('close', () => this.tunnels.delete(socket));
-      handleUpgrade(this.ctx, this.state, req, socket, head);
-    });
+      });
+      // The HTTP/1.1 fallback reads these from the server object; node:http2 takes no option for them.
+      Object.assign(secure, HTTP1_SETTINGS);
+      secure.on('connection', (socket: net.Socket) => this.accepted(socket));
+      this.listener = this.http2 = secure;
+      this.http1 = secure as Http1Carrier;
+    } else {
+      this.http1 = http.createServer({ ...HTTP1_SETTINGS, noDelay: true });
+      this.http2 = http2.createServer(HTTP2_OPTIONS);
+      this.listener = net.createServer({ noDelay: true }, socket => {
+        this.accepted(socket);
+        this.sniff(socket);
+      });
+    }
+    const onRequest = (req: ClientRequest, res: ClientResponse) => handleRequest(this.ctx, this.state, req, res);
+    this.http1.on('request', onRequest);
+    if (this.http2 !== this.http1) this.http2.on('request', onRequest);
+    this.http1.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => handleUpgrade(this.ctx, this.state, req, socket, head));
+    this.http2.on('session', (session: http2.ServerHttp2Session) => this.track(session));
+  }
+
+  private accepted(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  /**
+   * Reads until the bytes either are the HTTP/2 preface or cannot be, then hands the socket to
+   * the matching server with those bytes put back, once per connection.
+   */
+  private sniff(socket: net.Socket): void {
+    let seen: Buffer | undefined;
+    const drop = () => socket.destroy();
+    const forget = () => this.sniffing.delete(socket);
+    const onData = (chunk: Buffer) => {
+      seen = seen === undefined ? chunk : Buffer.concat([seen, chunk]);
+      const compared = Math.min(seen.length, PREFACE.length);
+      const h2 = seen.compare(PREFACE, 0, compared, 0, compared) === 0;
+      if (h2 && compared < PREFACE.length) return;
+      socket.off('data', onData);
+      socket.off('error', drop);
+      socket.off('timeout', drop);
+      socket.off('close', forget);
+      socket.setTimeout(0);
+      forget();
+      socket.pause();
+      socket.unshift(seen);
+      (h2 ? this.http2 : this.http1).emit('connection', socket);
+      // node:http2 reads what was put back by itself; node:http parses it as the stream flows again.
+      if (!h2) socket.resume();
+    };
+    this.sniffing.add(socket);
+    socket.on('data', onData);
+    socket.on('error', drop);
+    socket.on('close', forget);
+    socket.setTimeout(HEADERS_TIMEOUT_MS, drop);
+  }
+
+  private track(session: http2.ServerHttp2Session): void {
+    this.sessions.add(session);
+    session.once('close', () => this.sessions.delete(session));
+    // Streams in flight finish; the session then ends with a GOAWAY instead of a cut.
+    session.setTimeout(KEEP_ALIVE_TIMEOUT_MS, () => session.close());
+    if (this.closing) session.close();
   }
 
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(this.binding.port, this.binding.address, () => {
-        this.server.off('error', onError);
+      this.listener.once('error', onError);
+      this.listener.listen(this.binding.port, this.binding.address, () => {
+        this.listener.off('error', onError);
+        // node:http starts its timeout sweeps and connection tracking on 'listening', which a
+        // server fed sockets through 'connection' events never emits of its own accord.
+        if (this.http1 !== this.listener) this.http1.emit('listening');
         resolve();
       });
     });
@@ -69,15 +155,30 @@ class Frontend {
     const before = this.state.tls?.defaultPem;
     this.state = state;
     const after = state.tls?.defaultPem;
-    if (after && (after.cert !== before?.cert || after.key !== before?.key)) (this.server as https.Server).setSecureContext(after);
+    // SNI-chosen certificates come from the state on each handshake; only the default is held by the server.
+    if (after && (after.cert !== before?.cert || after.key !== before?.key)) (this.listener as http2.Http2SecureServer).setSecureContext(after);
   }
 
-  /** Stops accepting; in-flight requests finish, idle keep-alive connections close at once. */
+  /** Stops accepting; in-flight requests finish, idle connections close at once. */
   close(): Promise<void> {
+    this.closing = true;
     return new Promise(resolve => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
+      this.listener.close(() => resolve());
+      if (this.http1 !== this.listener) this.http1.close();
+      this.closeIdle();
+      this.sessions.forEach(s => s.close());
+      this.sniffing.forEach(s => s.destroy());
     });
+  }
+
+  /** A connection that was busy when close() began becomes idle later; node does not recheck it. */
+  closeIdle(): void {
+    this.http1.closeIdleConnections();
+  }
+
+  /** Ends every connection still open, mid-request or not. */
+  cut(): void {
+    this.sockets.forEach(s => s.destroy());
   }
 }
 
@@ -100,7 +201,7 @@ export class Frontends {
   ports(): Map<string, number> {
     const ports = new Map<string, number>();
     for (const [key, f] of this.open) {
-      const address = f.server.address();
+      const address = f.listener.address();
       ports.set(key, typeof address === 'object' && address ? address.port : f.binding.port);
     }
     return ports;
@@ -147,15 +248,11 @@ export class Frontends {
     const all = [...this.open.values()];
     this.open.clear();
     const closed = Promise.all(all.map(f => f.close()));
-    // A connection that was busy when close() began becomes idle later; node does not recheck it.
-    const sweep = setInterval(() => all.forEach(f => f.server.closeIdleConnections()), 100);
+    const sweep = setInterval(() => all.forEach(f => f.closeIdle()), 100);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>(resolve => {
       timer = setTimeout(() => {
-        for (const f of all) {
-          f.server.closeAllConnections();
-          f.tunnels.forEach(t => t.destroy());
-        }
+        all.forEach(f => f.cut());
         resolve();
       }, boundMs);
     });

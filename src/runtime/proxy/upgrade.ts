@@ -10,7 +10,7 @@ import { forwardedRequest, pickBackend, PortState, ProxyContext, routeRequest } 
 import { protocolOf } from './upstream';
 
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
+  400: 'Bad Request', 404: 'Not Found', 421: 'Misdirected Request', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
 };
 
 /** An answer written straight to the socket: there is no ServerResponse for an upgrade request. */
