@@ -40,7 +40,7 @@ const OPTIONS: OptionSpec[] = [
   { name: 'help', short: 'h', takesValue: false },
 ];
 
-const REPORTED_KINDS = new Set<string>(['GatewayClass', 'Gateway', ...ROUTE_KINDS]);
+const REPORTED_KINDS = new Set<string>(['GatewayClass', 'Gateway', 'ListenerSet', 'BackendTLSPolicy', ...ROUTE_KINDS]);
 
 export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, OPTIONS);

@@ -272,6 +272,8 @@ export interface ScenarioOptions {
   readonly manualEndpoints?: Record<string, string>;
   /** Changes the objects before they are written, as a test that edits a live object would. */
   readonly edit?: (objects: K8sObject[]) => void;
+  /** Listener ports a later `rewrite` adds, so the listen offset chosen at start leaves them free too. */
+  readonly laterPorts?: number[];
 }
 
 /** The objects of one upstream test written to a folder, and the `serve` processes on it. */
@@ -285,14 +287,31 @@ export class Scenario {
     const services = kept.filter(o => o.kind === 'Service');
     const all = [...runtimeObjects(), ...kept, ...backends.endpointSlices(services, options.manualEndpoints)];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-conformance-serve-'));
-    fs.writeFileSync(path.join(dir, 'objects.json'), `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: all }, undefined, 1)}\n`);
-    return new Scenario(dir, all);
+    const scenario = new Scenario(dir, all, options.laterPorts ?? []);
+    scenario.write();
+    return scenario;
   }
 
   private readonly served = new Map<string, Promise<ServedGateway>>();
   private readonly processes: ServedGateway[] = [];
 
-  private constructor(readonly dir: string, readonly objects: K8sObject[]) {}
+  private constructor(readonly dir: string, readonly objects: K8sObject[], private readonly laterPorts: number[]) {}
+
+  /**
+   * Changes the objects and writes them again under the running `serve` processes, which
+   * watch the folder: the file-based counterpart of patching a live object.
+   */
+  rewrite(change: (objects: K8sObject[]) => void): void {
+    change(this.objects);
+    this.write();
+  }
+
+  private write(): void {
+    // Written aside and renamed, so a watcher never reads a half-written file.
+    const file = path.join(this.dir, 'objects.json');
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: this.objects }, undefined, 1)}\n`);
+    fs.renameSync(`${file}.tmp`, file);
+  }
 
   /** `serve` for Gateway `namespace/name`, started on first use. */
   gateway(name: string): Promise<ServedGateway> {
@@ -309,7 +328,7 @@ export class Scenario {
     const [namespace, gatewayName] = name.split('/');
     const gateway = this.objects.find(o => o.kind === 'Gateway' && o.metadata.namespace === namespace && o.metadata.name === gatewayName);
     if (!gateway) throw new Error(`no Gateway ${name} in the scenario`);
-    const ports = [...new Set<number>((gateway.spec?.listeners ?? []).map((l: any) => Number(l.port)))];
+    const ports = [...new Set<number>([...(gateway.spec?.listeners ?? []).map((l: any) => Number(l.port)), ...this.laterPorts])];
     const offset = await freeOffset(ports);
     const adminPort = await freePort();
     const child = spawn(process.execPath, [BIN, 'serve', this.dir,

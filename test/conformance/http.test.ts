@@ -9,11 +9,12 @@
  */
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as path from 'path';
-import { sendH2c, webSocketRoundTrip } from './client';
+import { send, sendH2c, webSocketRoundTrip } from './client';
 import {
   APP, Backends, CONTROLLER_NAME, distribution, Exchange, describeExchange, exchange, findCondition, INFRA,
-  K8sObject, mirroredTo, Scenario, ScenarioOptions, serveUnavailable, StatusView, WEB,
+  K8sObject, mirroredTo, Scenario, ScenarioOptions, ServedGateway, serveUnavailable, StatusView, WEB,
 } from './harness';
 import { Recorder } from './results';
 import { SHARED_DIR } from '../util/shared';
@@ -24,7 +25,6 @@ jest.setTimeout(60_000);
 const NEEDS_TLS_BACKENDS = 'needs TLS backends (BackendTLSPolicy); the echo harness only plays plain HTTP pods';
 const NEEDS_CLUSTER = 'needs a cluster';
 const EXPERIMENTAL = 'experimental channel feature';
-const NO_LISTENER_SETS = 'ListenerSet is not read by the engine yet';
 const NEEDS_CLIENT_CERTS = 'not ported yet: frontend mTLS needs CA-signed client certificates (fixtures hold one self-signed pair)';
 
 /** Every GATEWAY-HTTP test that has no `describe` below, with why. */
@@ -44,23 +44,8 @@ const NOT_RUN: Record<string, string> = {
   GatewayFrontendClientCertificateValidationInsecureFallback: NEEDS_CLIENT_CERTS,
   GatewayFrontendInvalidDefaultClientCertificateValidation: NEEDS_CLIENT_CERTS,
   GatewayInvalidFrontendClientCertificateValidation: NEEDS_CLIENT_CERTS,
-  GatewayModifyListeners: 'not ported yet: edits a live Gateway and checks traffic and status after each edit',
-  HTTPRouteCORS: 'not ported yet: the preflight/simple-request matrix of the upstream test',
-  HTTPRouteRequestPercentageMirror: 'not ported yet: statistical mirror share (provisional upstream)',
   HTTPRouteInvalidParentRefNotMatchingListenerPort: `${EXPERIMENTAL} (HTTPRouteDestinationPortMatching)`,
   HTTPRouteRetry: `${EXPERIMENTAL} (HTTPRouteRetry)`,
-  ListenerSetAllowedNamespaceNone: NO_LISTENER_SETS,
-  ListenerSetAllowedNamespaceSame: NO_LISTENER_SETS,
-  ListenerSetAllowedNamespaceSelector: NO_LISTENER_SETS,
-  ListenerSetAllowedRoutesNamespaces: NO_LISTENER_SETS,
-  ListenerSetDefaultNotAllowed: NO_LISTENER_SETS,
-  ListenerSetDualParentRefIndependence: NO_LISTENER_SETS,
-  ListenerSetGatewayParentSectionNameNotFound: NO_LISTENER_SETS,
-  ListenerSetHostnameConflict: NO_LISTENER_SETS,
-  ListenerSetHTTPRouting: NO_LISTENER_SETS,
-  ListenerSetProtocolConflict: NO_LISTENER_SETS,
-  ListenerSetReferenceGrant: NO_LISTENER_SETS,
-  ListenerSetRouteStatusScopedToParentRef: NO_LISTENER_SETS,
 };
 
 const SAME = `${INFRA}/same-namespace`;
@@ -176,6 +161,97 @@ function gatewayCondition(ctx: Context, check: Check, gateway: string, type: str
     const [namespace, name] = gateway.split('/');
     const c = findCondition((await ctx.status()).gatewayConditions(namespace, name), type);
     expect([c?.status, reason === undefined ? undefined : c?.reason]).toEqual([statusValue, reason]);
+  });
+}
+
+/** A parent as a route's `parentRefs` names it; kind Gateway unless given. */
+interface ParentRef {
+  readonly kind?: 'Gateway' | 'ListenerSet';
+  readonly namespace: string;
+  readonly name: string;
+  readonly sectionName?: string;
+}
+
+function parentLabel(p: ParentRef): string {
+  return `${p.kind ?? 'Gateway'} ${p.namespace}/${p.name}${p.sectionName ? `/${p.sectionName}` : ''}`;
+}
+
+/** The route's status entry for this parentRef (any sectionName unless given): the harness lookup ignores kind, which ListenerSet tests cannot. */
+function parentEntry(status: StatusView, route: [string, string], parent: ParentRef): { parentRef: any; conditions: any[] } | undefined {
+  return status.routeParents(route[0], route[1]).find(e => (e.parentRef?.kind ?? 'Gateway') === (parent.kind ?? 'Gateway')
+    && e.parentRef?.name === parent.name
+    && (e.parentRef?.namespace ?? route[0]) === parent.namespace
+    && (parent.sectionName === undefined || e.parentRef?.sectionName === parent.sectionName));
+}
+
+function routeParentCondition(
+  ctx: Context, check: Check, route: [string, string], parent: ParentRef, type: string, statusValue: string, reason?: string,
+): void {
+  check(`HTTPRoute ${route[1]} reports ${type}=${statusValue}${reason ? ` (${reason})` : ''} for ${parentLabel(parent)}`, async () => {
+    const entry = parentEntry(await ctx.status(), route, parent);
+    const c = findCondition(entry?.conditions ?? [], type);
+    expect([c?.status, reason === undefined ? undefined : c?.reason]).toEqual([statusValue, reason]);
+  });
+}
+
+/** Upstream's parents check with exact matching: the route reports on these parentRefs and no other. */
+function routeParentsExactly(ctx: Context, check: Check, route: [string, string], parents: ParentRef[]): void {
+  check(`HTTPRoute ${route[1]} reports exactly the parents ${parents.map(parentLabel).join(', ')}, all Accepted`, async () => {
+    const entries: any[] = (await ctx.status()).routeParents(route[0], route[1]);
+    const labels = entries.map(e => parentLabel({
+      kind: e.parentRef?.kind ?? 'Gateway', namespace: e.parentRef?.namespace ?? route[0], name: e.parentRef?.name, sectionName: e.parentRef?.sectionName,
+    }));
+    expect(labels.sort()).toEqual(parents.map(parentLabel).sort());
+    for (const e of entries) {
+      expect([e.parentRef?.name, e.controllerName, findCondition(e.conditions ?? [], 'Accepted')?.status])
+        .toEqual([e.parentRef?.name, CONTROLLER_NAME, 'True']);
+    }
+  });
+}
+
+function listenerSetCondition(ctx: Context, check: Check, listenerSet: string, type: string, statusValue: string, reason?: string): void {
+  check(`ListenerSet ${listenerSet} reports ${type}=${statusValue}${reason ? ` (${reason})` : ''}`, async () => {
+    const [namespace, name] = listenerSet.split('/');
+    const c = findCondition((await ctx.status()).object('ListenerSet', namespace, name).status?.conditions ?? [], type);
+    expect([c?.status, reason === undefined ? undefined : c?.reason]).toEqual([statusValue, reason]);
+  });
+}
+
+/** What upstream calls accepted listener conditions: resolved, accepted, programmed, not conflicted, any reason. */
+const LISTENER_OK: Record<string, [string, string?]> = {
+  ResolvedRefs: ['True'], Accepted: ['True'], Programmed: ['True'], Conflicted: ['False'],
+};
+
+function listenerSetListener(ctx: Context, check: Check, listenerSet: string, listener: string, expected: ListenerExpectation): void {
+  check(`ListenerSet ${listenerSet} listener ${listener} reports ${JSON.stringify(expected)}`, async () => {
+    const [namespace, name] = listenerSet.split('/');
+    const l = ((await ctx.status()).object('ListenerSet', namespace, name).status?.listeners ?? []).find((e: any) => e.name === listener);
+    if (!l) throw new Error(`ListenerSet ${listenerSet} has no status for listener ${listener}`);
+    if (expected.attachedRoutes !== undefined) expect(l.attachedRoutes).toBe(expected.attachedRoutes);
+    for (const [type, [statusValue, reason]] of Object.entries(expected.conditions ?? {})) {
+      const c = findCondition(l.conditions ?? [], type);
+      expect([type, c?.status, reason === undefined ? undefined : c?.reason]).toEqual([type, statusValue, reason]);
+    }
+    if (expected.supportedKinds) expect((l.supportedKinds ?? []).map((k: any) => k.kind).sort()).toEqual(expected.supportedKinds);
+  });
+}
+
+function attachedListenerSets(ctx: Context, check: Check, gateway: string, count: number): void {
+  check(`Gateway ${gateway} reports ${count} attached ListenerSets`, async () => {
+    const [namespace, name] = gateway.split('/');
+    expect((await ctx.status()).object('Gateway', namespace, name).status?.attachedListenerSets ?? 0).toBe(count);
+  });
+}
+
+/** Each route Accepted with resolved refs on one parentRef (a ListenerSet or a Gateway). */
+function routesAcceptedOn(ctx: Context, check: Check, routes: string[], parent: ParentRef, namespace = INFRA): void {
+  check(`routes ${routes.join(', ')} are Accepted with resolved refs on ${parentLabel(parent)}`, async () => {
+    const status = await ctx.status();
+    for (const route of routes) {
+      const entry = parentEntry(status, [namespace, route], parent);
+      expect({ route, accepted: conditionOf(entry?.conditions ?? [], 'Accepted')?.[0], resolved: conditionOf(entry?.conditions ?? [], 'ResolvedRefs')?.[0] })
+        .toEqual({ route, accepted: 'True', resolved: 'True' });
+    }
   });
 }
 
@@ -892,5 +968,389 @@ suite(ENABLED ? 'GATEWAY-HTTP conformance against serve' : 'GATEWAY-HTTP conform
       expect(findCondition(conditions, 'Accepted')?.status).toBe('True');
       for (const c of conditions) expect([c.type, c.observedGeneration]).toEqual([c.type, 2]);
     });
+  });
+  // ListenerSet listeners are bound by the parent Gateway's serve, so every request goes through the Gateway's process.
+  const LS_ROUTING_GW = `${INFRA}/gateway-with-listener-sets-http-routing`;
+  conformance('ListenerSetHTTPRouting', manifests('listenerset-http-routing.yaml'), (ctx, check) => {
+    const [, gwName] = LS_ROUTING_GW.split('/');
+    gatewayCondition(ctx, check, LS_ROUTING_GW, 'Accepted', 'True');
+    routesAcceptedOn(ctx, check, ['attaches-to-all-listeners', 'gateway-route', 'gateway-section-route'], { namespace: INFRA, name: gwName });
+    attachedListenerSets(ctx, check, LS_ROUTING_GW, 2);
+    const sets: Array<[string, string[], Record<string, number>]> = [
+      ['listener-set-http-routing-1', ['attaches-to-all-listeners', 'listener-set-http-routing-1-route', 'listener-set-http-routing-1-section-route'],
+        { 'listener-set-http-routing-1-listener-1': 3, 'listener-set-http-routing-1-listener-2': 2 }],
+      ['listener-set-http-routing-2', ['attaches-to-all-listeners', 'listener-set-http-routing-2-route'],
+        { 'listener-set-http-routing-2-listener-1': 2, 'listener-set-http-routing-2-listener-2': 2 }],
+    ];
+    for (const [set, routes, listeners] of sets) {
+      listenerSetCondition(ctx, check, `${INFRA}/${set}`, 'Accepted', 'True');
+      routesAcceptedOn(ctx, check, routes, { kind: 'ListenerSet', namespace: INFRA, name: set });
+      for (const [listener, attached] of Object.entries(listeners)) {
+        listenerSetListener(ctx, check, `${INFRA}/${set}`, listener, { attachedRoutes: attached, supportedKinds: ['GRPCRoute', 'HTTPRoute'], conditions: LISTENER_OK });
+      }
+    }
+    const hosts = ['gateway-listener-1.com', 'gateway-listener-2.com',
+      'listener-set-http-routing-1-listener-1.com', 'listener-set-http-routing-1-listener-2.com',
+      'listener-set-http-routing-2-listener-1.com', 'listener-set-http-routing-2-listener-2.com'];
+    // Path → [backend, hosts that reach it]; every other host must answer 404.
+    const served: Array<[string, string, string[]]> = [
+      ['/route', 'infra-backend-v1', hosts],
+      ['/gateway-route', 'infra-backend-v2', hosts.slice(0, 2)],
+      ['/gateway-section-route', 'infra-backend-v3', hosts.slice(0, 1)],
+      ['/listener-set-http-routing-1-route', 'infra-backend-v2', hosts.slice(2, 4)],
+      ['/listener-set-http-routing-1-section-route', 'infra-backend-v3', hosts.slice(2, 3)],
+      ['/listener-set-http-routing-2-route', 'infra-backend-v2', hosts.slice(4, 6)],
+    ];
+    requests(ctx, check, LS_ROUTING_GW, served.flatMap(([p, backend, reach]) => hosts.map((host): Exchange =>
+      reach.includes(host) ? { host, path: p, backend } : { host, path: p, status: 404 })));
+  });
+  /** A ListenerSet the parent Gateway must refuse: upstream checks both conditions with reason NotAllowed. */
+  const notAllowed = (ctx: Context, check: Check, listenerSet: string) => {
+    listenerSetCondition(ctx, check, listenerSet, 'Accepted', 'False', 'NotAllowed');
+    listenerSetCondition(ctx, check, listenerSet, 'Programmed', 'False', 'NotAllowed');
+  };
+  const admitted = (ctx: Context, check: Check, listenerSet: string, listeners: string[]) => {
+    listenerSetCondition(ctx, check, listenerSet, 'Accepted', 'True', 'Accepted');
+    listenerSetCondition(ctx, check, listenerSet, 'Programmed', 'True', 'Programmed');
+    for (const l of listeners) listenerSetListener(ctx, check, listenerSet, l, { conditions: LISTENER_OK });
+  };
+
+  conformance('ListenerSetAllowedNamespaceNone', manifests('listenerset-allowed-namespace-none.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-does-not-allow-listenerset`;
+    gatewayCondition(ctx, check, gw, 'Accepted', 'True');
+    attachedListenerSets(ctx, check, gw, 0);
+    notAllowed(ctx, check, `${INFRA}/listenerset-not-allowed`);
+    // The refused set's hostname must not be served through the Gateway either.
+    requests(ctx, check, gw, [{ host: 'listener-set-listener.com', path: '/', status: 404 }]);
+  });
+
+  conformance('ListenerSetDefaultNotAllowed', manifests('listenerset-default-not-allowed.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-default-does-not-allow-listenerset`;
+    gatewayCondition(ctx, check, gw, 'Accepted', 'True');
+    attachedListenerSets(ctx, check, gw, 0);
+    notAllowed(ctx, check, `${INFRA}/listenerset-default-not-allowed`);
+    requests(ctx, check, gw, [{ host: 'listenerset-default-not-allowed-listener.com', path: '/', status: 404 }]);
+  });
+
+  conformance('ListenerSetAllowedNamespaceSame', manifests('listenerset-allowed-namespace-same.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-allows-listenerset-in-same-namespace`;
+    gatewayCondition(ctx, check, gw, 'Accepted', 'True');
+    attachedListenerSets(ctx, check, gw, 1);
+    admitted(ctx, check, `${INFRA}/listenerset-in-same-namespace`, ['listenerset-in-same-namespace-listener']);
+    notAllowed(ctx, check, 'gateway-api-listenerset-not-allowed-ns/listenerset-in-different-namespace');
+  });
+
+  conformance('ListenerSetAllowedNamespaceSelector', manifests('listenerset-allowed-namespace-selector.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-allows-listenerset-in-selected-namespace`;
+    gatewayCondition(ctx, check, gw, 'Accepted', 'True');
+    attachedListenerSets(ctx, check, gw, 1);
+    admitted(ctx, check, 'gateway-api-listenerset-selector-allowed-ns/listenerset-in-selected-namespace', ['listenerset-in-selected-namespace-listener']);
+    notAllowed(ctx, check, 'gateway-api-listenerset-selector-not-allowed-ns/listenerset-not-in-selected-namespace');
+  });
+
+  conformance('ListenerSetAllowedRoutesNamespaces', manifests('listenerset-allowed-routes-namespaces.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-with-listener-sets-test-allowed-routes`;
+    const set = `${INFRA}/listenerset-test-allowed-routes-namespaces`;
+    const crossNs = 'gateway-api-ls-cross-ns';
+    const crossSet = `${crossNs}/listenerset-test-allowed-routes-cross-ns`;
+    const setRef: ParentRef = { kind: 'ListenerSet', namespace: INFRA, name: 'listenerset-test-allowed-routes-namespaces' };
+    const crossRef: ParentRef = { kind: 'ListenerSet', namespace: crossNs, name: 'listenerset-test-allowed-routes-cross-ns' };
+    attachedListenerSets(ctx, check, gw, 2);
+    admitted(ctx, check, set, []);
+    admitted(ctx, check, crossSet, []);
+    routesAcceptedOn(ctx, check, ['route-in-same-namespace'], setRef);
+    routesAcceptedOn(ctx, check, ['route-in-selected-namespace'], setRef, 'gateway-api-routes-allowed-ns');
+    routesAcceptedOn(ctx, check, ['route-not-in-selected-namespace'], setRef, 'gateway-api-routes-not-allowed-ns');
+    routesAcceptedOn(ctx, check, ['route-in-listenerset-namespace'], crossRef, crossNs);
+    // A Same listener of a set in another namespace means the set's namespace, not the Gateway's.
+    routeParentCondition(ctx, check, [INFRA, 'route-in-gateway-namespace'], crossRef, 'Accepted', 'False', 'NotAllowedByListeners');
+    listenerSetListener(ctx, check, set, 'listener-set-listener-allowed-routes-all', { attachedRoutes: 3, conditions: LISTENER_OK });
+    listenerSetListener(ctx, check, set, 'listener-set-listener-allowed-routes-same', { attachedRoutes: 1, conditions: LISTENER_OK });
+    listenerSetListener(ctx, check, set, 'listener-set-listener-allowed-routes-selector', { attachedRoutes: 1, conditions: LISTENER_OK });
+    listenerSetListener(ctx, check, crossSet, 'listener-set-listener-allowed-routes-cross-ns-same', { attachedRoutes: 1, conditions: LISTENER_OK });
+    const all = 'listener-set-listener-allowed-routes-all.com';
+    const same = 'listener-set-listener-allowed-routes-same.com';
+    const selector = 'listener-set-listener-allowed-routes-selector.com';
+    const cross = 'listener-set-listener-allowed-routes-cross-ns-same.com';
+    const r = (host: string, p: string, backend?: string): Exchange => ({ host, path: p, ...(backend ? { backend } : { status: 404 }) });
+    requests(ctx, check, gw, [
+      r(all, '/route-in-same-namespace', 'infra-backend-v1'),
+      r(same, '/route-in-same-namespace', 'infra-backend-v1'),
+      r(selector, '/route-in-same-namespace'),
+      r(all, '/route-in-selected-namespace', 'infra-backend-v2'),
+      r(same, '/route-in-selected-namespace'),
+      r(selector, '/route-in-selected-namespace', 'infra-backend-v2'),
+      r(all, '/route-not-in-selected-namespace', 'infra-backend-v3'),
+      r(same, '/route-not-in-selected-namespace'),
+      r(selector, '/route-not-in-selected-namespace'),
+      r(cross, '/route-in-listenerset-namespace', 'infra-backend-v1'),
+      r(cross, '/route-in-gateway-namespace'),
+      r('gateway-listener.com', '/route-in-same-namespace'),
+    ]);
+  });
+
+  conformance('ListenerSetDualParentRefIndependence', manifests('listenerset-dual-parentref-independence.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-dual-parentref`;
+    const gwRef: ParentRef = { namespace: INFRA, name: 'gateway-dual-parentref' };
+    const lsRef: ParentRef = { kind: 'ListenerSet', namespace: INFRA, name: 'ls-dual-parentref' };
+    admitted(ctx, check, `${INFRA}/ls-dual-parentref`, ['ls-dual-parentref-listener']);
+    routeParentCondition(ctx, check, [INFRA, 'route-dual-parentref-both'], gwRef, 'Accepted', 'True');
+    routeParentCondition(ctx, check, [INFRA, 'route-dual-parentref-both'], lsRef, 'Accepted', 'True');
+    // The Gateway does not own its sets' listener names, so the same sectionName is refused there and accepted on the set.
+    routeParentCondition(ctx, check, [INFRA, 'route-dual-parentref-one'], { ...gwRef, sectionName: 'ls-dual-parentref-listener' }, 'Accepted', 'False', 'NoMatchingParent');
+    routeParentCondition(ctx, check, [INFRA, 'route-dual-parentref-one'], { ...lsRef, sectionName: 'ls-dual-parentref-listener' }, 'Accepted', 'True');
+    requests(ctx, check, gw, [
+      { host: 'gw-dual.com', path: '/dualboth', backend: 'infra-backend-v1' },
+      { host: 'ls-dual.com', path: '/dualboth', backend: 'infra-backend-v1' },
+      { host: 'ls-dual.com', path: '/dualone', backend: 'infra-backend-v2' },
+      { host: 'gw-dual.com', path: '/dualone', status: 404 },
+    ]);
+  });
+
+  conformance('ListenerSetGatewayParentSectionNameNotFound', manifests('listenerset-gateway-parent-section-name-not-found.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-section-name`;
+    routeParentCondition(ctx, check, [INFRA, 'route-via-listenerset'],
+      { kind: 'ListenerSet', namespace: INFRA, name: 'listenerset-section-name', sectionName: 'ls-only-listener' }, 'Accepted', 'True');
+    routeParentCondition(ctx, check, [INFRA, 'route-via-gateway'],
+      { namespace: INFRA, name: 'gateway-section-name', sectionName: 'ls-only-listener' }, 'Accepted', 'False', 'NoMatchingParent');
+    requests(ctx, check, gw, [
+      { host: 'ls-section-name.com', path: '/goodsection', backend: 'infra-backend-v1' },
+      { host: 'ls-section-name.com', path: '/badsection', status: 404 },
+      { host: 'gw-section.com', path: '/badsection', status: 404 },
+    ]);
+  });
+
+  conformance('ListenerSetRouteStatusScopedToParentRef', manifests('listenerset-route-status-scoped-to-parentref.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-parentref`;
+    routeParentsExactly(ctx, check, [INFRA, 'route-parentref-gwonly'], [{ namespace: INFRA, name: 'gateway-parentref' }]);
+    routeParentsExactly(ctx, check, [INFRA, 'route-parentref-lsonly'], [{ kind: 'ListenerSet', namespace: INFRA, name: 'listenerset-parentref' }]);
+    requests(ctx, check, gw, [
+      { host: 'gw-parentref.com', path: '/gwonly', backend: 'infra-backend-v1' },
+      { host: 'listenerset-parentref.com', path: '/lsonly', backend: 'infra-backend-v2' },
+      { host: 'listenerset-parentref.com', path: '/gwonly', status: 404 },
+      { host: 'gw-parentref.com', path: '/lsonly', status: 404 },
+    ]);
+  });
+
+  /**
+   * Hostname and protocol conflicts share one layout: precedence is the Gateway, then the older
+   * set (here: by name, as none carries a creationTimestamp), so the first set keeps the
+   * listener the later ones lose, and a set left with no valid listener is not Accepted.
+   */
+  for (const [shortName, kind, reason] of [
+    ['ListenerSetHostnameConflict', 'hostname', 'HostnameConflict'],
+    ['ListenerSetProtocolConflict', 'protocol', 'ProtocolConflict'],
+  ] as const) {
+    conformance(shortName, manifests(`listenerset-${kind}-conflict.yaml`), (ctx, check) => {
+      const gw = `${INFRA}/gateway-with-listenerset-${kind}-conflict`;
+      const withGateway = `${kind}-conflict-with-gateway-listener`;
+      const withSet = `${kind}-conflict-with-listener-set-listener`;
+      const set = (n: string) => `${INFRA}/listenerset-with-${kind}-conflict-with-${n}`;
+      const conflicted: ListenerExpectation = { conditions: { Conflicted: ['True', reason], Accepted: ['False'] } };
+      gatewayCondition(ctx, check, gw, 'Accepted', 'True');
+      listenerState(ctx, check, gw, 'gateway-listener', { conditions: LISTENER_OK });
+      listenerState(ctx, check, gw, withGateway, { conditions: LISTENER_OK });
+      attachedListenerSets(ctx, check, gw, 2);
+      listenerSetCondition(ctx, check, set('gateway-1'), 'Accepted', 'True');
+      listenerSetListener(ctx, check, set('gateway-1'), 'listener-set-1-listener', { conditions: LISTENER_OK });
+      listenerSetListener(ctx, check, set('gateway-1'), withGateway, conflicted);
+      listenerSetListener(ctx, check, set('gateway-1'), withSet, { conditions: LISTENER_OK });
+      listenerSetCondition(ctx, check, set('gateway-2'), 'Accepted', 'False', 'ListenersNotValid');
+      listenerSetListener(ctx, check, set('gateway-2'), withGateway, conflicted);
+      listenerSetCondition(ctx, check, set('listener-set-1'), 'Accepted', 'True');
+      listenerSetListener(ctx, check, set('listener-set-1'), 'listener-set-2-listener', { conditions: LISTENER_OK });
+      listenerSetListener(ctx, check, set('listener-set-1'), withSet, conflicted);
+      listenerSetCondition(ctx, check, set('listener-set-2'), 'Accepted', 'False', 'ListenersNotValid');
+      listenerSetListener(ctx, check, set('listener-set-2'), withSet, conflicted);
+    });
+  }
+
+  conformance('ListenerSetReferenceGrant', manifests('listenerset-reference-grant.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-with-listener-sets-test-reference-grant`;
+    listenerState(ctx, check, gw, 'gateway-listener', { conditions: LISTENER_OK });
+    attachedListenerSets(ctx, check, gw, 1);
+    admitted(ctx, check, `${INFRA}/listenerset-with-reference-grant`, ['listenerset-with-reference-grant-listener']);
+    // The grant names ListenerSets of the infra namespace only; the Gateway's own grant does not flow to its sets.
+    const denied = 'gateway-api-listener-sets-test-reference-grant-ns/listenerset-without-reference-grant';
+    listenerSetCondition(ctx, check, denied, 'Accepted', 'False', 'ListenersNotValid');
+    listenerSetListener(ctx, check, denied, 'listenerset-without-reference-grant-listener', { conditions: { ResolvedRefs: ['False', 'RefNotPermitted'] } });
+  });
+  /**
+   * One CORS exchange as upstream states it: `oneOf` lists the values a header may take (any
+   * comma list order, whitespace ignored, since implementations differ there), `exact` a value
+   * it must take, `absent` headers that must not come back. Preflights are answered by the
+   * gateway itself, so no backend is checked.
+   */
+  interface CorsCase {
+    readonly name: string;
+    readonly path: string;
+    readonly method: string;
+    readonly headers: Record<string, string>;
+    readonly status?: number[];
+    readonly oneOf?: Record<string, string[]>;
+    readonly exact?: Record<string, string>;
+    readonly absent?: string[];
+  }
+  const squash = (v: string) => v.replace(/\s+/g, '');
+  conformance('HTTPRouteCORS', manifests('httproute-cors.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, ['cors-multiple-origins-methods-headers', 'cors-wildcard-methods', 'cors-wildcard-origin', 'cors-wildcard-methods-headers']
+      .map(r => [INFRA, r, SAME] as [string, string, string]));
+    const preflight = (origin: string, method: string, requestHeaders?: string): Record<string, string> => ({
+      'Origin': origin, 'Access-Control-Request-Method': method, ...(requestHeaders ? { 'Access-Control-Request-Headers': requestHeaders } : {}),
+    });
+    const either = (a: string, b: string) => [`${a}, ${b}`, `${b}, ${a}`];
+    const cors1 = (origin: string) => ({
+      'access-control-allow-origin': [origin],
+      'access-control-allow-methods': either('GET', 'OPTIONS'),
+      'access-control-allow-headers': either('x-header-1', 'x-header-2'),
+      'access-control-expose-headers': either('x-header-3', 'x-header-4'),
+      'access-control-max-age': ['3600'],
+      'access-control-allow-credentials': ['true'],
+    });
+    const cases: CorsCase[] = [
+      { name: 'preflight from an exact origin is allowed', path: '/cors-1', method: 'OPTIONS', headers: preflight('https://www.foo.com', 'GET', 'x-header-1, x-header-2'), status: [200, 204], oneOf: cors1('https://www.foo.com') },
+      { name: 'preflight from a wildcard-matched origin is allowed', path: '/cors-1', method: 'OPTIONS', headers: preflight('https://www.bar.com', 'GET', 'x-header-1, x-header-2'), status: [200], oneOf: cors1('https://www.bar.com') },
+      { name: 'preflight from an origin several labels under the wildcard is allowed', path: '/cors-1', method: 'OPTIONS', headers: preflight('https://xpto.www.bar.com', 'GET', 'x-header-1, x-header-2'), status: [200], oneOf: cors1('https://xpto.www.bar.com') },
+      { name: 'preflight from a non-matching origin is refused', path: '/cors-1', method: 'OPTIONS', headers: preflight('https://foobar.com', 'GET'), status: [200, 204, 403], absent: ['access-control-allow-origin'] },
+      { name: 'simple request from an exact origin is allowed', path: '/cors-1', method: 'GET', headers: preflight('https://www.foo.com', 'GET', 'x-header-1, x-header-2'), status: [200, 204], exact: { 'access-control-allow-origin': 'https://www.foo.com' } },
+      { name: 'simple request from a wildcard-matched origin is allowed', path: '/cors-1', method: 'GET', headers: preflight('https://www.bar.com', 'GET', 'x-header-1, x-header-2'), status: [200, 204], exact: { 'access-control-allow-origin': 'https://www.bar.com' } },
+      { name: 'simple request from a non-matching origin gets no allow-origin', path: '/cors-1', method: 'GET', headers: preflight('https://foobar.com', 'GET'), absent: ['access-control-allow-origin'] },
+      { name: 'preflight for POST is allowed by a wildcard allowMethods', path: '/cors-2', method: 'OPTIONS', headers: preflight('https://www.foo.com', 'POST'), status: [200, 204], oneOf: { 'access-control-allow-methods': ['POST', '*'] }, exact: { 'access-control-allow-origin': 'https://www.foo.com' }, absent: ['access-control-allow-credentials'] },
+      { name: 'preflight gets no allow-credentials unless allowCredentials is true', path: '/cors-2', method: 'OPTIONS', headers: preflight('https://www.foo.com', 'POST'), absent: ['access-control-allow-credentials'] },
+      { name: 'preflight under a wildcard origin answers * or the origin', path: '/cors-wildcard-origin', method: 'OPTIONS', headers: preflight('https://foobar.com', 'PUT'), status: [200, 204], oneOf: { 'access-control-allow-origin': ['https://foobar.com', '*'], 'access-control-allow-methods': ['PUT'] }, absent: ['access-control-allow-credentials'] },
+      { name: 'preflight under a wildcard origin with a port answers * or the origin', path: '/cors-wildcard-origin', method: 'OPTIONS', headers: preflight('https://foobar.com:12345', 'PUT'), status: [200, 204], oneOf: { 'access-control-allow-origin': ['https://foobar.com:12345', '*'], 'access-control-allow-methods': ['PUT'] }, absent: ['access-control-allow-credentials'] },
+      { name: 'request under a wildcard origin with a port answers * or the origin', path: '/cors-wildcard-origin', method: 'PUT', headers: { Origin: 'https://foobar.com:12345' }, status: [200], oneOf: { 'access-control-allow-origin': ['https://foobar.com:12345', '*'] } },
+      { name: 'simple request under a wildcard origin answers * or the origin', path: '/cors-wildcard-origin', method: 'PUT', headers: { Origin: 'https://foobar.com' }, status: [200, 204], oneOf: { 'access-control-allow-origin': ['https://foobar.com', '*'] }, absent: ['access-control-allow-credentials'] },
+      { name: 'credentialed preflight with wildcards echoes origin, method and headers', path: '/cors-wildcard-methods-headers', method: 'OPTIONS', headers: preflight('https://other.foo.com', 'PUT', 'x-header-1, x-header-2'), status: [200], oneOf: { 'access-control-allow-origin': ['https://other.foo.com'], 'access-control-allow-methods': ['PUT'], 'access-control-allow-headers': either('x-header-1', 'x-header-2'), 'access-control-allow-credentials': ['true'] } },
+      { name: 'uncredentialed preflight with wildcards has no allow-credentials', path: '/cors-wildcard-methods-headers-unauth', method: 'OPTIONS', headers: preflight('https://other.foo.com', 'PUT', 'x-header-1, x-header-2'), status: [200], oneOf: { 'access-control-allow-origin': ['https://other.foo.com', '*'], 'access-control-allow-methods': ['PUT', '*'], 'access-control-allow-headers': [...either('x-header-1', 'x-header-2'), '*'] }, absent: ['access-control-allow-credentials'] },
+      { name: 'credentialed simple request echoes the origin and allows credentials', path: '/cors-wildcard-methods-headers', method: 'GET', headers: { Origin: 'https://other.foo.com', Authorization: 'Bearer test' }, status: [200], oneOf: { 'access-control-allow-origin': ['https://other.foo.com'], 'access-control-allow-credentials': ['true'] } },
+      { name: 'simple request on the uncredentialed path echoes the origin without allow-credentials', path: '/cors-wildcard-methods-headers-unauth', method: 'GET', headers: { Origin: 'https://other.foo.com', Authorization: 'Bearer test' }, status: [200], oneOf: { 'access-control-allow-origin': ['https://other.foo.com'] }, absent: ['access-control-allow-credentials'] },
+    ];
+    for (const c of cases) {
+      check(`${c.method} ${c.path}: ${c.name}`, async () => {
+        const served = await ctx.scenario().gateway(SAME);
+        const res = await send({ port: served.port(80), host: 'example.com', path: c.path, method: c.method, headers: c.headers });
+        const problems: string[] = [];
+        const statuses = c.status ?? [200];
+        if (!statuses.includes(res.status)) problems.push(`status ${res.status}, want ${statuses.join('|')}`);
+        const value = (name: string) => res.headerLists[name]?.join(',');
+        for (const [name, allowed] of Object.entries(c.oneOf ?? {})) {
+          const actual = value(name);
+          if (actual === undefined || !allowed.map(squash).includes(squash(actual))) problems.push(`${name}: ${actual ?? '(absent)'}, want one of ${JSON.stringify(allowed)}`);
+        }
+        for (const [name, want] of Object.entries(c.exact ?? {})) {
+          if (value(name) !== want) problems.push(`${name}: ${value(name) ?? '(absent)'}, want ${want}`);
+        }
+        for (const name of c.absent ?? []) if (value(name) !== undefined) problems.push(`${name}: ${value(name)}, want absent`);
+        expect(problems).toEqual([]);
+      });
+    }
+  });
+  conformance('HTTPRouteRequestPercentageMirror', manifests('httproute-request-percentage-mirror.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'request-percentage-mirror', SAME]]);
+    // 400 requests keep one standard deviation of a 20–50% share under 2.5 points, so ±10 is stable.
+    const TOTAL = 400;
+    const TOLERANCE = 10;
+    for (const [prefix, percent, modify] of [
+      ['/percent-mirror', 20, false], ['/percent-mirror-fraction', 50, false], ['/percent-mirror-and-modify-headers', 35, true],
+    ] as const) {
+      check(`${TOTAL} requests to ${prefix} all reach infra-backend-v1 and ${percent}% ±${TOLERANCE} are mirrored to infra-backend-v2`, async () => {
+        const served = await ctx.scenario().gateway(SAME);
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+        const sent = new Set<string>();
+        const problems = new Set<string>();
+        let next = 0;
+        try {
+          await Promise.all(Array.from({ length: 10 }, async () => {
+            while (next < TOTAL) {
+              next++;
+              const p = `${prefix}?gateway-api-conformance-request-id=${randomUUID()}`;
+              sent.add(p);
+              const res = await send({ port: served.port(80), host: 'example.com', path: p, agent, headers: modify ? modifiedHeaders.send : undefined });
+              const echo = res.status === 200 ? JSON.parse(res.body) : undefined;
+              if (!echo?.pod?.startsWith('infra-backend-v1-')) problems.add(`status ${res.status} from ${echo?.pod ?? 'no backend'}`);
+              if (modify && echo) {
+                const seen = Object.fromEntries(Object.entries(echo.headers as Record<string, string[]>).map(([k, v]) => [k.toLowerCase(), v.join(',')]));
+                for (const [k, v] of Object.entries(modifiedHeaders.seen)) if (seen[k.toLowerCase()] !== v) problems.add(`backend saw ${k}: ${seen[k.toLowerCase()]}`);
+                if (seen['x-header-remove'] !== undefined) problems.add('backend saw X-Header-Remove');
+              }
+            }
+          }));
+        } finally {
+          agent.destroy();
+        }
+        // Mirrors are fire-and-forget, so give the last ones a moment to land before counting.
+        await new Promise(resolve => setTimeout(resolve, 1000));
+        const mirrored = new Set(backends!.of(INFRA, 'infra-backend-v2').flatMap(e => e.log.map(l => l.path)).filter(p => sent.has(p))).size;
+        expect([...problems]).toEqual([]);
+        expect(Math.abs((mirrored * 100) / TOTAL - percent)).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+  });
+  /** Polls a request until it gives the wanted answer, since serve reloads an edited file after a quiet period. */
+  const eventually = async (served: ServedGateway, e: Exchange, timeoutMs = 10_000): Promise<string[]> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const problems = await exchange(served, { ...e, timeoutMs: 2000 }).then(r => r.problems, (err: Error) => [err.message]);
+      if (problems.length === 0 || Date.now() >= deadline) return problems;
+      await new Promise(resolve => setTimeout(resolve, 200));
+    }
+  };
+  /** Upstream's listener expectation after each edit: HTTPRoute among the supported kinds (more are allowed), accepted, resolved, one route attached. */
+  const modifiedListeners = async (ctx: Context, gateway: string, names: string[]) => {
+    const gw = (await ctx.scenario().status()).object('Gateway', INFRA, gateway);
+    const listeners: any[] = gw.status?.listeners ?? [];
+    expect(listeners.map(l => l.name).sort()).toEqual([...names].sort());
+    for (const l of listeners) {
+      expect([l.name, (l.supportedKinds ?? []).some((k: any) => k.kind === 'HTTPRoute'), l.attachedRoutes,
+        findCondition(l.conditions ?? [], 'Accepted')?.status, findCondition(l.conditions ?? [], 'ResolvedRefs')?.status])
+        .toEqual([l.name, true, 1, 'True', 'True']);
+    }
+    // Upstream's "latest conditions": every condition speaks for the edited generation.
+    for (const c of [...(gw.status?.conditions ?? []), ...listeners.flatMap(l => l.conditions ?? [])]) {
+      expect([c.type, c.observedGeneration]).toEqual([c.type, 2]);
+    }
+  };
+  const secure: Exchange = { host: 'secure.test.com', path: '/', port: 443, tls: true, backend: 'infra-backend-v1' };
+
+  conformance('GatewayModifyListeners', { ...manifests('gateway-modify-listeners.yaml'), laterPorts: [80] }, (ctx, check) => {
+    const editGateway = (name: string, change: (listeners: any[]) => any[]) => ctx.scenario().rewrite(objects => {
+      const gw = objects.find(o => o.kind === 'Gateway' && o.metadata.name === name)!;
+      gw.spec.listeners = change(gw.spec.listeners);
+      gw.metadata.generation = 2;
+    });
+    const ADD = `${INFRA}/gateway-add-listener`;
+    const REMOVE = `${INFRA}/gateway-remove-listener`;
+    check('gateway-add-listener serves secure.test.com over HTTPS before the edit', async () => {
+      expect(await eventually(await ctx.scenario().gateway(ADD), secure)).toEqual([]);
+    });
+    check('an http listener added to gateway-add-listener routes data.test.com and keeps HTTPS', async () => {
+      const served = await ctx.scenario().gateway(ADD);
+      editGateway('gateway-add-listener', ls => [...ls, {
+        name: 'http', port: 80, protocol: 'HTTP', hostname: 'data.test.com', allowedRoutes: { namespaces: { from: 'All' } },
+      }]);
+      expect(await eventually(served, { host: 'data.test.com', path: '/', backend: 'infra-backend-v1' })).toEqual([]);
+      expect(await eventually(served, secure)).toEqual([]);
+    });
+    check('gateway-add-listener status lists https and http after the edit', () => modifiedListeners(ctx, 'gateway-add-listener', ['https', 'http']));
+    check('gateway-remove-listener serves HTTPS and HTTP before the edit', async () => {
+      const served = await ctx.scenario().gateway(REMOVE);
+      expect(await eventually(served, secure)).toEqual([]);
+      expect(await eventually(served, { host: 'example.com', path: '/', backend: 'infra-backend-v1' })).toEqual([]);
+    });
+    check('removing the https listener of gateway-remove-listener stops HTTPS and keeps HTTP', async () => {
+      const served = await ctx.scenario().gateway(REMOVE);
+      editGateway('gateway-remove-listener', ls => ls.filter(l => l.name === 'http'));
+      // Without the listener nothing accepts TLS on that port any more: the request must fail outright.
+      const deadline = Date.now() + 10_000;
+      let answered = true;
+      while (answered && Date.now() < deadline) {
+        answered = await exchange(served, { ...secure, timeoutMs: 2000 }).then(() => true, () => false);
+        if (answered) await new Promise(resolve => setTimeout(resolve, 200));
+      }
+      expect(answered).toBe(false);
+      expect(await eventually(served, { host: 'example.com', path: '/', backend: 'infra-backend-v1' })).toEqual([]);
+    });
+    check('gateway-remove-listener status lists only http after the edit', () => modifiedListeners(ctx, 'gateway-remove-listener', ['http']));
   });
 });

@@ -122,26 +122,35 @@ function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The headers answering a preflight from an allowed origin. */
-export function preflightHeaders(cors: CorsIR, origin: string, requestHeaders: string | undefined): string[] {
-  const headers = ['access-control-allow-origin', allowOriginValue(cors, origin)];
+/**
+ * The headers answering a preflight from an allowed origin. A `*` for methods or headers is
+ * answered with what the preflight asks for: browsers do not honour `*` on credentialed
+ * requests, and the echo means the same on the others.
+ */
+export function preflightHeaders(cors: CorsIR, origin: string, requestMethod: string, requestHeaders: string | undefined): string[] {
+  const headers = ['access-control-allow-origin', allowOriginValue(cors, origin, false)];
   if (cors.allowCredentials) headers.push('access-control-allow-credentials', 'true');
-  if (cors.allowMethods.length > 0) headers.push('access-control-allow-methods', cors.allowMethods.join(', '));
+  if (cors.allowMethods.includes('*')) headers.push('access-control-allow-methods', requestMethod);
+  else if (cors.allowMethods.length > 0) headers.push('access-control-allow-methods', cors.allowMethods.join(', '));
   if (cors.allowHeaders.includes('*') && requestHeaders) headers.push('access-control-allow-headers', requestHeaders);
   else if (cors.allowHeaders.length > 0) headers.push('access-control-allow-headers', cors.allowHeaders.join(', '));
+  if (cors.exposeHeaders.length > 0) headers.push('access-control-expose-headers', cors.exposeHeaders.join(', '));
   if (cors.maxAge > 0) headers.push('access-control-max-age', String(cors.maxAge));
   return headers;
 }
 
-/** The headers added to an actual (not preflight) response for an allowed origin. */
-export function responseCorsHeaders(cors: CorsIR, origin: string): string[] {
-  const headers = ['access-control-allow-origin', allowOriginValue(cors, origin)];
+/**
+ * The headers added to an actual (not preflight) response for an allowed origin.
+ * `credentialed`: the request carries credentials (Authorization or Cookie).
+ */
+export function responseCorsHeaders(cors: CorsIR, origin: string, credentialed: boolean): string[] {
+  const headers = ['access-control-allow-origin', allowOriginValue(cors, origin, credentialed)];
   if (cors.allowCredentials) headers.push('access-control-allow-credentials', 'true');
   if (cors.exposeHeaders.length > 0) headers.push('access-control-expose-headers', cors.exposeHeaders.join(', '));
   return headers;
 }
 
-/** A credentialed response may not say `*`: browsers reject it, so the origin is echoed. */
-function allowOriginValue(cors: CorsIR, origin: string): string {
-  return cors.allowOrigins.includes('*') && !cors.allowCredentials ? '*' : origin;
+/** A response to a credentialed request may not say `*`: browsers reject it, so the origin is echoed. */
+function allowOriginValue(cors: CorsIR, origin: string, credentialed: boolean): string {
+  return cors.allowOrigins.includes('*') && !cors.allowCredentials && !credentialed ? '*' : origin;
 }

@@ -449,13 +449,16 @@ export function handleRequest(ctx: ProxyContext, state: PortState, req: ClientRe
     const allowed = originAllowed(filters.cors, head.origin);
     const requestMethod = req.method === 'OPTIONS' ? header(req.rawHeaders, 'access-control-request-method') : undefined;
     if (requestMethod !== undefined) {
-      const headers = allowed ? preflightHeaders(filters.cors, head.origin, header(req.rawHeaders, 'access-control-request-headers')) : [];
+      const headers = allowed ? preflightHeaders(filters.cors, head.origin, requestMethod, header(req.rawHeaders, 'access-control-request-headers')) : [];
       res.writeHead(200, [...headers, 'content-length', '0']);
       res.end();
       ctx.metrics.observe(plan.routeLabel, '', 200, (performance.now() - started) / 1000);
       return;
     }
-    if (allowed) extraResponse = responseCorsHeaders(filters.cors, head.origin);
+    if (allowed) {
+      const credentialed = header(req.rawHeaders, 'authorization') !== undefined || header(req.rawHeaders, 'cookie') !== undefined;
+      extraResponse = responseCorsHeaders(filters.cors, head.origin, credentialed);
+    }
   }
 
   const backend = pickBackend(plan);
