@@ -3,24 +3,25 @@
  * probes and scrapes never queue behind proxied traffic.
  */
 import * as http from 'http';
-import { Metrics } from './metrics';
 
 export interface AdminStatus {
-  /** True once the first configuration is live (listeners bound). */
-  ready(): boolean;
+  /** True once the first configuration is live (listeners bound); with workers, in every one of them. */
+  ready(): boolean | Promise<boolean>;
   /** True from SIGTERM on, so a load balancer stops sending new traffic while requests drain. */
   draining(): boolean;
+  /** The Prometheus text exposition. */
+  metrics(): string | Promise<string>;
 }
 
-export function startAdmin(address: string, port: number, metrics: Metrics, status: AdminStatus): Promise<http.Server> {
+export function startAdmin(address: string, port: number, status: AdminStatus): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return send(res, 200, 'ok\n');
     if (path === '/readyz') {
       if (status.draining()) return send(res, 503, 'draining\n');
-      return status.ready() ? send(res, 200, 'ok\n') : send(res, 503, 'no configuration loaded yet\n');
+      return void Promise.resolve(status.ready()).then(ready => ready ? send(res, 200, 'ok\n') : send(res, 503, 'no configuration loaded yet\n'));
     }
-    if (path === '/metrics') return send(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+    if (path === '/metrics') return void Promise.resolve(status.metrics()).then(text => send(res, 200, text, 'text/plain; version=0.0.4; charset=utf-8'));
     return send(res, 404, 'not found\n');
   });
   return new Promise((resolve, reject) => {

@@ -6,10 +6,25 @@
 /** Seconds; spans a loopback hop (sub-millisecond) to the longest route timeouts. */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-interface Histogram {
+export interface Histogram {
   readonly counts: number[];
   sum: number;
   count: number;
+}
+
+/** The counters as plain data, so that a worker process can hand them to the one serving /metrics. */
+export interface MetricsSnapshot {
+  readonly generation: number;
+  readonly reloads: number;
+  readonly reloadErrors: number;
+  readonly requests: ReadonlyArray<readonly [string, number]>;
+  readonly latency: ReadonlyArray<readonly [string, Histogram]>;
+}
+
+/** One process's counters; `worker` labels its series when several processes serve together. */
+export interface MetricsSource {
+  readonly worker?: number;
+  readonly snapshot: MetricsSnapshot;
 }
 
 export class Metrics {
@@ -41,40 +56,58 @@ export class Metrics {
     }
   }
 
-  render(): string {
-    const lines: string[] = [
-      '# HELP gateway_config_generation Generation of the configuration being served (1 after the first load).',
-      '# TYPE gateway_config_generation gauge',
-      `gateway_config_generation ${this.generation}`,
-      '# HELP gateway_config_reloads_total Configuration changes applied.',
-      '# TYPE gateway_config_reloads_total counter',
-      `gateway_config_reloads_total ${this.reloads}`,
-      '# HELP gateway_config_reload_errors_total Configuration changes that could not be read; the previous one stays live.',
-      '# TYPE gateway_config_reload_errors_total counter',
-      `gateway_config_reload_errors_total ${this.reloadErrors}`,
-      '# HELP gateway_http_requests_total HTTP requests answered, by route, backend and status code.',
-      '# TYPE gateway_http_requests_total counter',
-    ];
-    for (const [key, value] of this.requests) {
-      const [route, backend, code] = key.split('\u0000');
-      lines.push(`gateway_http_requests_total{route="${label(route)}",backend="${label(backend)}",code="${code}"} ${value}`);
-    }
-    lines.push(
-      '# HELP gateway_http_request_duration_seconds Time from request to the end of the response, by route.',
-      '# TYPE gateway_http_request_duration_seconds histogram',
-    );
-    for (const [route, h] of this.latency) {
-      let cumulative = 0;
-      BUCKETS.forEach((le, i) => {
-        cumulative += h.counts[i];
-        lines.push(`gateway_http_request_duration_seconds_bucket{route="${label(route)}",le="${le}"} ${cumulative}`);
-      });
-      lines.push(`gateway_http_request_duration_seconds_bucket{route="${label(route)}",le="+Inf"} ${h.count}`);
-      lines.push(`gateway_http_request_duration_seconds_sum{route="${label(route)}"} ${h.sum}`);
-      lines.push(`gateway_http_request_duration_seconds_count{route="${label(route)}"} ${h.count}`);
-    }
-    return `${lines.join('\n')}\n`;
+  snapshot(): MetricsSnapshot {
+    return {
+      generation: this.generation,
+      reloads: this.reloads,
+      reloadErrors: this.reloadErrors,
+      requests: [...this.requests],
+      latency: [...this.latency],
+    };
   }
+
+  render(): string {
+    return renderMetrics([{ snapshot: this.snapshot() }]);
+  }
+}
+
+/** The Prometheus text format wants each family's samples together, under one HELP and TYPE. */
+export function renderMetrics(sources: readonly MetricsSource[]): string {
+  const lines: string[] = [];
+  const family = (name: string, type: string, help: string, samples: (source: MetricsSource, worker: string) => string[]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const source of sources) lines.push(...samples(source, source.worker === undefined ? '' : `worker="${source.worker}"`));
+  };
+  const labels = (...pairs: string[]) => {
+    const set = pairs.filter(Boolean).join(',');
+    return set === '' ? '' : `{${set}}`;
+  };
+  family('gateway_config_generation', 'gauge', 'Generation of the configuration being served (1 after the first load).',
+    ({ snapshot }, worker) => [`gateway_config_generation${labels(worker)} ${snapshot.generation}`]);
+  family('gateway_config_reloads_total', 'counter', 'Configuration changes applied.',
+    ({ snapshot }, worker) => [`gateway_config_reloads_total${labels(worker)} ${snapshot.reloads}`]);
+  family('gateway_config_reload_errors_total', 'counter', 'Configuration changes that could not be read; the previous one stays live.',
+    ({ snapshot }, worker) => [`gateway_config_reload_errors_total${labels(worker)} ${snapshot.reloadErrors}`]);
+  family('gateway_http_requests_total', 'counter', 'HTTP requests answered, by route, backend and status code.',
+    ({ snapshot }, worker) => snapshot.requests.map(([key, value]) => {
+      const [route, backend, code] = key.split('\u0000');
+      return `gateway_http_requests_total${labels(worker, `route="${label(route)}"`, `backend="${label(backend)}"`, `code="${code}"`)} ${value}`;
+    }));
+  family('gateway_http_request_duration_seconds', 'histogram', 'Time from request to the end of the response, by route.',
+    ({ snapshot }, worker) => snapshot.latency.flatMap(([route, h]) => {
+      const r = `route="${label(route)}"`;
+      let cumulative = 0;
+      return [
+        ...BUCKETS.map((le, i) => {
+          cumulative += h.counts[i];
+          return `gateway_http_request_duration_seconds_bucket${labels(worker, r, `le="${le}"`)} ${cumulative}`;
+        }),
+        `gateway_http_request_duration_seconds_bucket${labels(worker, r, 'le="+Inf"')} ${h.count}`,
+        `gateway_http_request_duration_seconds_sum${labels(worker, r)} ${h.sum}`,
+        `gateway_http_request_duration_seconds_count${labels(worker, r)} ${h.count}`,
+      ];
+    }));
+  return `${lines.join('\n')}\n`;
 }
 
 function label(value: string): string {

@@ -6,10 +6,10 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { startAdmin } from './admin';
 import { buildConfig, ConfigOptions, DataPlaneConfig } from './config';
-import { Metrics } from './metrics';
+import { Metrics, MetricsSnapshot } from './metrics';
 import { Deadlines } from './proxy/deadlines';
 import { ProxyContext } from './proxy/http';
-import { Frontends } from './proxy/server';
+import { ClientTimeouts, DEFAULT_CLIENT_TIMEOUTS, Frontends } from './proxy/server';
 import { Upstreams } from './proxy/upstream';
 import { FileWatcher, readSnapshot } from './source/file';
 import { ParseCache } from '../cli/load';
@@ -30,6 +30,10 @@ export interface ServeOptions {
   readonly bind?: string;
   /** 0 picks a free port. @default 0 */
   readonly adminPort?: number;
+  /** Serve the admin port; a cluster worker leaves it to the primary. @default true */
+  readonly admin?: boolean;
+  /** How long clients may take to send a request head and may keep a connection idle. @default DEFAULT_CLIENT_TIMEOUTS */
+  readonly timeouts?: ClientTimeouts;
   /** Messages about reloads, conflicts and unreadable files. @default stderr */
   readonly log?: (line: string) => void;
   /** Watch the files and apply changes. @default true */
@@ -37,11 +41,15 @@ export interface ServeOptions {
 }
 
 export interface ServeHandle {
-  readonly adminPort: number;
+  /** Undefined when started with `admin: false`. */
+  readonly adminPort?: number;
   /** `address:declaredPort+offset` → port actually bound (they differ only when the offset makes the port 0). */
   ports(): Map<string, number>;
   /** Current configuration generation (1 after the first load). */
   generation(): number;
+  /** True once a configuration is live. */
+  ready(): boolean;
+  metrics(): MetricsSnapshot;
   /** Re-reads the files now; resolves when the result is live (or rejected and logged). */
   reload(): Promise<void>;
   /** Stops accepting and waits up to `drainMs` for in-flight requests. */
@@ -61,7 +69,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const upstreams = new Upstreams();
   const deadlines = new Deadlines();
   const ctx: ProxyContext = { upstreams, deadlines, metrics };
-  const frontends = new Frontends(ctx);
+  const frontends = new Frontends(ctx, options.timeouts ?? DEFAULT_CLIENT_TIMEOUTS);
   let live: DataPlaneConfig | undefined;
   let lastInput: KubeObject[] | undefined;
   const parseCache = new ParseCache();
@@ -115,17 +123,20 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     }
   };
 
-  const admin = await startAdmin(configOptions.bind, options.adminPort ?? 0, metrics, {
+  const admin = options.admin === false ? undefined : await startAdmin(configOptions.bind, options.adminPort ?? 0, {
     ready: () => live !== undefined,
     draining: () => draining,
+    metrics: () => metrics.render(),
   });
   await reload();
   const watcher = options.watch === false ? undefined : new FileWatcher(options.paths, cwd, () => void reload());
 
   return {
-    adminPort: (admin.address() as AddressInfo).port,
+    adminPort: admin ? (admin.address() as AddressInfo).port : undefined,
     ports: () => frontends.ports(),
     generation: () => metrics.generation,
+    ready: () => live !== undefined,
+    metrics: () => metrics.snapshot(),
     reload,
     close: async (drainMs = 10_000) => {
       draining = true;
@@ -134,7 +145,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       await frontends.drain(drainMs);
       deadlines.stop();
       await upstreams.close();
-      await closeServer(admin);
+      if (admin) await closeServer(admin);
     },
   };
 }

@@ -14,22 +14,30 @@ import { handleUpgrade } from './upgrade';
 import { Binding, contextForServerName, TLS_SETTINGS, TlsCertificates } from '../config';
 import { EndpointIndex } from '../endpoints';
 
-/** Slowloris bound: a client has this long to send a whole request head (or finish a TLS handshake). */
-const HEADERS_TIMEOUT_MS = 10_000;
-/** Idle keep-alive connections and HTTP/2 sessions from clients are closed after this. */
-const KEEP_ALIVE_TIMEOUT_MS = 60_000;
-/** Node sweeps header and request timeouts with one interval per server; this is its period. */
+export interface ClientTimeouts {
+  /** Slowloris bound: a client has this long to send a whole request head (or finish a TLS handshake). */
+  readonly headersMs: number;
+  /** Idle keep-alive connections and HTTP/2 sessions from clients are closed after this. */
+  readonly idleMs: number;
+}
+
+export const DEFAULT_CLIENT_TIMEOUTS: ClientTimeouts = { headersMs: 10_000, idleMs: 60_000 };
+
+/** Node sweeps header and request timeouts with one interval per server; this is its longest period. */
 const CONNECTIONS_CHECK_MS = 1_000;
 
 /** What node:http reads from whichever server object carries HTTP/1.1 connections. */
-const HTTP1_SETTINGS = {
-  headersTimeout: HEADERS_TIMEOUT_MS,
-  keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-  // Route timeouts bound requests; a global one would cut long downloads and WebSockets.
-  requestTimeout: 0,
-  connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
-  requireHostHeader: true,
-};
+function http1Settings(timeouts: ClientTimeouts) {
+  return {
+    headersTimeout: timeouts.headersMs,
+    keepAliveTimeout: timeouts.idleMs,
+    // Route timeouts bound requests; a global one would cut long downloads and WebSockets.
+    requestTimeout: 0,
+    // A stalled head is only noticed at a sweep, so short bounds need sweeps as frequent.
+    connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, timeouts.headersMs),
+    requireHostHeader: true,
+  };
+}
 
 const HTTP2_OPTIONS: http2.ServerOptions = {
   // Node's default is unbounded; 250 is what Go's server and Envoy allow, plenty for browsers.
@@ -60,7 +68,7 @@ class Frontend {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private closing = false;
 
-  constructor(readonly binding: Binding, state: ListeningState, private readonly ctx: ProxyContext) {
+  constructor(readonly binding: Binding, state: ListeningState, private readonly ctx: ProxyContext, private readonly timeouts: ClientTimeouts) {
     this.state = state;
     if (binding.protocol === 'HTTPS') {
       const secure = http2.createSecureServer({
@@ -69,16 +77,16 @@ class Frontend {
         ...(state.tls?.defaultPem ?? {}),
         allowHTTP1: true,
         noDelay: true,
-        handshakeTimeout: HEADERS_TIMEOUT_MS,
+        handshakeTimeout: timeouts.headersMs,
         SNICallback: (name, cb) => cb(null, this.state.tls ? contextForServerName(this.state.tls, name) : undefined),
       });
       // The HTTP/1.1 fallback reads these from the server object; node:http2 takes no option for them.
-      Object.assign(secure, HTTP1_SETTINGS);
+      Object.assign(secure, http1Settings(timeouts));
       secure.on('connection', (socket: net.Socket) => this.accepted(socket));
       this.listener = this.http2 = secure;
       this.http1 = secure as Http1Carrier;
     } else {
-      this.http1 = http.createServer({ ...HTTP1_SETTINGS, noDelay: true });
+      this.http1 = http.createServer({ ...http1Settings(timeouts), noDelay: true });
       this.http2 = http2.createServer(HTTP2_OPTIONS);
       this.listener = net.createServer({ noDelay: true }, socket => {
         this.accepted(socket);
@@ -126,14 +134,14 @@ class Frontend {
     socket.on('data', onData);
     socket.on('error', drop);
     socket.on('close', forget);
-    socket.setTimeout(HEADERS_TIMEOUT_MS, drop);
+    socket.setTimeout(this.timeouts.headersMs, drop);
   }
 
   private track(session: http2.ServerHttp2Session): void {
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
     // Streams in flight finish; the session then ends with a GOAWAY instead of a cut.
-    session.setTimeout(KEEP_ALIVE_TIMEOUT_MS, () => session.close());
+    session.setTimeout(this.timeouts.idleMs, () => session.close());
     if (this.closing) session.close();
   }
 
@@ -195,7 +203,7 @@ function stateOf(binding: Binding, endpoints: EndpointIndex): ListeningState {
 export class Frontends {
   private readonly open = new Map<string, Frontend>();
 
-  constructor(private readonly ctx: ProxyContext) {}
+  constructor(private readonly ctx: ProxyContext, private readonly timeouts: ClientTimeouts) {}
 
   /** Bound address:port → the port actually bound (differs from the request only with port 0). */
   ports(): Map<string, number> {
@@ -229,7 +237,7 @@ export class Frontends {
         existing.update(state);
         continue;
       }
-      const frontend = new Frontend(binding, state, this.ctx);
+      const frontend = new Frontend(binding, state, this.ctx, this.timeouts);
       try {
         await frontend.listen();
         this.open.set(binding.key, frontend);
