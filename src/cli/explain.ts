@@ -8,7 +8,8 @@ import { choice, lastValue, OptionSpec, parseArgs, UsageError } from './args';
 import { CliIo } from './io';
 import { compile, describedRequest, HttpPortTable, MatchTrace, ruleOutcome, RouteTable } from '../engine/compile';
 import { DEFAULT_CONTROLLER_NAME } from '../engine/constants';
-import { HttpMatchIR, translate } from '../engine/translate';
+import { GatewayStatus, HttpMatchIR, translate, Translation } from '../engine/translate';
+import { objectKey } from '../engine/types';
 
 export const EXPLAIN_USAGE = `Usage: cdk8s-gateway explain <file|dir>... --url URL [options]
 
@@ -93,6 +94,8 @@ export interface ExplainedGateway {
 export interface Explanation {
   readonly request: { readonly method: string; readonly url: string; readonly host: string; readonly path: string; readonly port: number };
   readonly gateways: ExplainedGateway[];
+  /** Listeners declared on the port that do not serve, with the condition that says why. */
+  readonly notServing?: string[];
 }
 
 export async function explainCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -117,10 +120,31 @@ export async function explainCommand(argv: readonly string[], io: CliIo): Promis
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--url must use http or https (got '${url}')`);
 
   const accepted = loadAccepted(args.positionals, io, controllerName);
-  const table = compile(translate(accepted.objects.map((o) => o.stored), { controllerName }).gateways);
-  const explanation = explain(table, { method: lastValue(args, 'method') ?? 'GET', url, headers }, offset, args.options.get('gateway'));
+  const translation = translate(accepted.objects.map((o) => o.stored), { controllerName });
+  const explained = explain(compile(translation.gateways), { method: lastValue(args, 'method') ?? 'GET', url, headers }, offset, args.options.get('gateway'));
+  const notServing = listenersNotServing(translation, explained.request.port, args.options.get('gateway'));
+  const explanation = notServing.length > 0 ? { ...explained, notServing } : explained;
   io.stdout.write(output === 'json' ? `${JSON.stringify(explanation, undefined, 2)}\n` : formatExplanation(explanation));
   return accepted.refused ? 1 : 0;
+}
+
+/** Why listeners declared on a port are not bound, from the conditions their status carries. */
+function listenersNotServing(translation: Translation, port: number, gateways?: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const g of translation.gateways) {
+    const key = `${g.namespace}/${g.name}`;
+    if (gateways !== undefined && !gateways.includes(key)) continue;
+    const status = translation.statuses.get(objectKey('Gateway', g.namespace, g.name))?.status as GatewayStatus | undefined;
+    for (const l of g.listeners) {
+      if (l.port !== port || l.programmed) continue;
+      const conditions = status?.listeners.find((s) => s.name === l.name)?.conditions ?? [];
+      // The specific causes first; Programmed=False only repeats that the listener is unusable.
+      const failing = (type: string, status: string) => conditions.find((c) => c.type === type && c.status === status);
+      const why = failing('Accepted', 'False') ?? failing('ResolvedRefs', 'False') ?? failing('Conflicted', 'True') ?? failing('Programmed', 'False');
+      out.push(`listener ${l.name} of Gateway ${key} (port ${port}) does not serve${why ? `: ${why.type} ${why.status} ${why.reason}: ${why.message}` : ''}`);
+    }
+  }
+  return out;
 }
 
 function integerOption(value: string, name: string): number {
@@ -220,6 +244,7 @@ function responseOf(outcome: ReturnType<typeof ruleOutcome>): ExplainedResponse 
 export function formatExplanation(e: Explanation): string {
   const lines = [`${e.request.method} ${e.request.url} (host ${e.request.host}, path ${e.request.path}, listener port ${e.request.port})`];
   if (e.gateways.length === 0) lines.push(`no Gateway listens on port ${e.request.port} with HTTP or HTTPS: the connection is refused`);
+  for (const line of e.notServing ?? []) lines.push(`  ${line}`);
   for (const g of e.gateways) {
     lines.push('', `Gateway ${g.gateway}, port ${g.port} (${g.protocol})`);
     lines.push(g.listener ? `  listener ${g.listener.name}: ${g.listener.why}` : '  listener: none');

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
 
@@ -97,6 +99,23 @@ describe('explain', () => {
     expect((await run(['explain', ROUTING, '--url', 'http://a.example.com:81/'])).stdout).toBe(
       'GET http://a.example.com:81/ (host a.example.com, path /, listener port 81)\n'
       + 'no Gateway listens on port 81 with HTTP or HTTPS: the connection is refused\n');
+  });
+
+  test('says why a listener declared on the port does not serve', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-explain-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'gw.yaml'), [
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: { name: gc }\nspec: { controllerName: example.com/c }',
+        'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: gw, namespace: infra }\nspec:\n  gatewayClassName: gc\n'
+          + '  listeners: [{ name: https, port: 443, protocol: HTTPS, tls: { certificateRefs: [{ name: missing-tls }] } }]',
+      ].join('\n---\n'));
+      expect((await run(['explain', dir, '--controller-name', 'example.com/c', '--url', 'https://a.example.com/'])).stdout).toBe(
+        'GET https://a.example.com/ (host a.example.com, path /, listener port 443)\n'
+        + 'no Gateway listens on port 443 with HTTP or HTTPS: the connection is refused\n'
+        + '  listener https of Gateway infra/gw (port 443) does not serve: ResolvedRefs False InvalidCertificateRef: Secret infra/missing-tls not found\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('limits the explanation to the Gateways named', async () => {
