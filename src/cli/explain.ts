@@ -139,7 +139,7 @@ function listenersNotServing(translation: Translation, port: number, gateways?: 
       if (l.port !== port || l.programmed) continue;
       const conditions = status?.listeners.find((s) => s.name === l.name)?.conditions ?? [];
       // The specific causes first; Programmed=False only repeats that the listener is unusable.
-      const failing = (type: string, status: string) => conditions.find((c) => c.type === type && c.status === status);
+      const failing = (type: string, value: string) => conditions.find((c) => c.type === type && c.status === value);
       const why = failing('Accepted', 'False') ?? failing('ResolvedRefs', 'False') ?? failing('Conflicted', 'True') ?? failing('Programmed', 'False');
       out.push(`listener ${l.name} of Gateway ${key} (port ${port}) does not serve${why ? `: ${why.type} ${why.status} ${why.reason}: ${why.message}` : ''}`);
     }
