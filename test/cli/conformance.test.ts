@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../src/cli/main';
+import { conformanceRuntimeObjects } from '../util/conformance-runtime';
 import { SHARED_DIR } from '../util/shared';
 
 const GATEWAY_API = path.join(SHARED_DIR, 'gateway-api');
 const CONFORMANCE = path.join(GATEWAY_API, 'conformance');
-const TLS_FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'cli', 'conformance');
 
 const CLASS_NAME = 'gateway-conformance';
 const CONTROLLER_NAME = 'cdk8s-gateway.test/conformance';
@@ -235,48 +235,6 @@ function substitute(text: string): string {
     .replace(/PLACEHOLDER_UNUSABLE_ADDRS/g, UNUSABLE_ADDRESS);
 }
 
-/**
- * The objects the Go suite creates before running (research/gateway-api.md §d.3): the
- * GatewayClass under test, then the certificate Secrets and CA ConfigMaps that manifests
- * refer to by name. One self-signed pair stands in for all of them.
- */
-function runtimeObjects(): string {
-  const certificate = fs.readFileSync(path.join(TLS_FIXTURES, 'tls.crt'), 'utf8');
-  const key = fs.readFileSync(path.join(TLS_FIXTURES, 'tls.key'), 'utf8');
-  const base64 = (text: string) => Buffer.from(text).toString('base64');
-  const secret = (namespace: string, name: string) => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace },
-    type: 'kubernetes.io/tls',
-    data: { 'tls.crt': base64(certificate), 'tls.key': base64(key) },
-  });
-  const caBundle = (namespace: string, name: string) => ({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name, namespace },
-    data: { 'ca.crt': certificate },
-  });
-  const objects = [
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: CLASS_NAME }, spec: { controllerName: CONTROLLER_NAME } },
-    secret(WEB, 'certificate'),
-    secret(INFRA, 'tls-validity-checks-certificate'),
-    secret(INFRA, 'tls-validity-checks-client-certificate'),
-    secret(INFRA, 'tls-validity-checks-per-port-client-certificate'),
-    secret(INFRA, 'tls-checks-certificate'),
-    secret(INFRA, 'tls-checks-client-certificate'),
-    secret(INFRA, 'tls-passthrough-checks-certificate'),
-    secret('gateway-conformance-app-backend', 'tls-passthrough-checks-certificate'),
-    secret(INFRA, 'tls-terminate-checks-certificate'),
-    caBundle(WEB, 'web-backend-cm'),
-    caBundle(INFRA, 'tls-validity-checks-ca-certificate'),
-    caBundle(INFRA, 'tls-validity-checks-per-port-ca-certificate'),
-    caBundle(INFRA, 'tls-checks-ca-certificate'),
-    caBundle(INFRA, 'mismatch-ca-certificate'),
-  ];
-  return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, undefined, 2)}\n`;
-}
-
 async function validate(dir: string, channel: string): Promise<{ code: number; findings: Finding[]; stderr: string }> {
   let stdout = '';
   let stderr = '';
@@ -322,7 +280,8 @@ describe.each(cases)('conformance manifest $file ($test, $channel channel)', ({ 
   test(title, async () => {
     const dir = fs.mkdtempSync(path.join(workdir, `${path.basename(file, '.yaml')}-`));
     fs.writeFileSync(path.join(dir, '00-base.yaml'), substitute(fs.readFileSync(path.join(CONFORMANCE, 'base', 'manifests.yaml'), 'utf8')));
-    fs.writeFileSync(path.join(dir, '01-runtime.json'), runtimeObjects());
+    const runtime = { apiVersion: 'v1', kind: 'List', items: conformanceRuntimeObjects(CLASS_NAME, CONTROLLER_NAME) };
+    fs.writeFileSync(path.join(dir, '01-runtime.json'), JSON.stringify(runtime));
     fs.writeFileSync(path.join(dir, `02-${file}`), substitute(fs.readFileSync(path.join(CONFORMANCE, 'tests', file), 'utf8')));
 
     const { code, findings, stderr } = await validate(dir, channel);

@@ -13,11 +13,11 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ClientResponse, send } from './client';
 import { EchoResponse, EchoServer, podName } from './echo';
+import { conformanceRuntimeObjects } from '../util/conformance-runtime';
 import { SHARED_DIR } from '../util/shared';
 
 export const CONFORMANCE_DIR = path.join(SHARED_DIR, 'gateway-api', 'conformance');
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const TLS_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'cli', 'conformance');
 const BIN = path.join(REPO_ROOT, 'bin', 'cdk8s-gateway');
 
 export const CLASS_NAME = 'gateway-conformance';
@@ -150,41 +150,6 @@ function targetPortOf(servicePort: any, echo: EchoServer): number {
   return target === ECHO_H2C_PORT ? echo.h2cPort : target === ECHO_HTTP_PORT ? echo.httpPort : target;
 }
 
-/** Objects the Go suite creates before any test (research/gateway-api.md §d.3). */
-function runtimeObjects(): K8sObject[] {
-  const base64 = (file: string) => fs.readFileSync(path.join(TLS_FIXTURES, file)).toString('base64');
-  const secret = (namespace: string, name: string): K8sObject => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace },
-    type: 'kubernetes.io/tls',
-    data: { 'tls.crt': base64('tls.crt'), 'tls.key': base64('tls.key') },
-  });
-  const caBundle = (namespace: string, name: string): K8sObject => ({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name, namespace },
-    data: { 'ca.crt': fs.readFileSync(path.join(TLS_FIXTURES, 'tls.crt'), 'utf8') },
-  });
-  return [
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: CLASS_NAME }, spec: { controllerName: CONTROLLER_NAME } },
-    secret(WEB, 'certificate'),
-    secret(INFRA, 'tls-validity-checks-certificate'),
-    secret(INFRA, 'tls-validity-checks-client-certificate'),
-    secret(INFRA, 'tls-validity-checks-per-port-client-certificate'),
-    secret(INFRA, 'tls-checks-certificate'),
-    secret(INFRA, 'tls-checks-client-certificate'),
-    secret(INFRA, 'tls-passthrough-checks-certificate'),
-    secret(APP, 'tls-passthrough-checks-certificate'),
-    secret(INFRA, 'tls-terminate-checks-certificate'),
-    caBundle(WEB, 'web-backend-cm'),
-    caBundle(INFRA, 'tls-validity-checks-ca-certificate'),
-    caBundle(INFRA, 'tls-validity-checks-per-port-ca-certificate'),
-    caBundle(INFRA, 'tls-checks-ca-certificate'),
-    caBundle(INFRA, 'mismatch-ca-certificate'),
-  ];
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -285,7 +250,8 @@ export class Scenario {
     const kept = objects.filter(o => o.kind !== 'Deployment' && !(o.kind === 'EndpointSlice'
       && manualServices.has(key(o.metadata.namespace, o.metadata.labels?.['kubernetes.io/service-name'] ?? ''))));
     const services = kept.filter(o => o.kind === 'Service');
-    const all = [...runtimeObjects(), ...kept, ...backends.endpointSlices(services, options.manualEndpoints)];
+    const runtime: K8sObject[] = conformanceRuntimeObjects(CLASS_NAME, CONTROLLER_NAME);
+    const all = [...runtime, ...kept, ...backends.endpointSlices(services, options.manualEndpoints)];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-conformance-serve-'));
     const scenario = new Scenario(dir, all, options.laterPorts ?? []);
     scenario.write();

@@ -69,7 +69,7 @@ function request(host: string, serverName: string | undefined, options: https.Re
     }, res => {
       const socket = res.socket as tls.TLSSocket;
       const fingerprint = socket.getPeerCertificate().fingerprint256;
-      const alpn = socket.alpnProtocol;
+      const alpn = socket.alpnProtocol ?? false;
       let body = '';
       res.on('data', c => body += c);
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint, alpn }));
