@@ -3,12 +3,12 @@
  * endpoints, and one binding per address:port. Pure apart from building TLS contexts, so a
  * snapshot that cannot be used leaves the previous config live.
  */
-import { createSecureContext, DEFAULT_CIPHERS, SecureContext } from 'tls';
 import { EndpointIndex } from './endpoints';
+import { certificatesOf, startCertificateGeneration, TlsCertificates } from './tls';
 import { checkObject } from '../engine/check';
 import { compile } from '../engine/compile';
 import { HttpPortTable, RouteTable } from '../engine/compile/types';
-import { ListenerIR, translate } from '../engine/translate';
+import { translate } from '../engine/translate';
 import { KubeObject } from '../engine/types';
 
 export interface ConfigOptions {
@@ -17,26 +17,6 @@ export interface ConfigOptions {
   readonly gateways: readonly string[];
   readonly bind: string;
   readonly listenOffset: number;
-}
-
-/**
- * TLS for every HTTPS listener and every certificate it may pick by SNI: Node's default suites
- * without static-RSA key exchange (no forward secrecy), CBC with HMAC (padding-oracle history,
- * which RFC 9113 §9.2.2 prohibits for HTTP/2) or CCM8's 64-bit tags.
- */
-export const TLS_SETTINGS = {
-  minVersion: 'TLSv1.2',
-  ciphers: `${DEFAULT_CIPHERS}:!kRSA:!SHA1:!SHA256:!SHA384:!AESCCM8`,
-} as const;
-
-/** Certificates of an HTTPS port, chosen by SNI like the listeners they belong to. */
-export interface TlsCertificates {
-  readonly exact: ReadonlyMap<string, SecureContext>;
-  /** Wildcard suffixes (`.example.com`), most labels first. */
-  readonly wildcards: readonly { readonly suffix: string; readonly context: SecureContext }[];
-  readonly fallback?: SecureContext;
-  /** PEMs of the default certificate, for clients that send no SNI. */
-  readonly defaultPem?: { readonly cert: string; readonly key: string };
 }
 
 export interface Binding {
@@ -94,8 +74,7 @@ export function buildConfig(objects: readonly KubeObject[], options: ConfigOptio
     if (!gateways.some(g => `${g.namespace}/${g.name}` === name)) warnings.push(`Gateway ${name} is not in the input or not of our GatewayClass`);
   }
   const table = compile(gateways);
-  previousContexts = currentContexts;
-  currentContexts = new Map();
+  startCertificateGeneration();
   const bindings: Binding[] = [];
   const owners = new Map<string, string>();
   for (const [gatewayKey, compiled] of table.gateways) {
@@ -121,45 +100,4 @@ export function buildConfig(objects: readonly KubeObject[], options: ConfigOptio
     }
   }
   return { table, endpoints: new EndpointIndex(stored), bindings, warnings };
-}
-
-/** Secure contexts are costly to build: the previous snapshot's are reused for the same PEMs, the rest dropped. */
-let previousContexts = new Map<string, SecureContext>();
-let currentContexts = new Map<string, SecureContext>();
-
-function contextFor(cert: string, key: string): SecureContext {
-  const id = `${cert}\u0000${key}`;
-  let context = currentContexts.get(id) ?? previousContexts.get(id);
-  if (!context) context = createSecureContext({ ...TLS_SETTINGS, cert, key });
-  currentContexts.set(id, context);
-  return context;
-}
-
-function certificatesOf(listeners: readonly ListenerIR[]): TlsCertificates {
-  const exact = new Map<string, SecureContext>();
-  const wildcards: { suffix: string; context: SecureContext }[] = [];
-  let fallback: SecureContext | undefined;
-  let defaultPem: { cert: string; key: string } | undefined;
-  for (const listener of listeners) {
-    const certificate = listener.tls?.certificates.find(c => c.valid && c.certificatePem && c.privateKeyPem);
-    if (!certificate?.certificatePem || !certificate.privateKeyPem) continue;
-    const pem = { cert: certificate.certificatePem, key: certificate.privateKeyPem };
-    defaultPem ??= pem;
-    const context = contextFor(pem.cert, pem.key);
-    const hostname = listener.hostname;
-    if (hostname === undefined) fallback ??= context;
-    else if (hostname.startsWith('*.')) wildcards.push({ suffix: hostname.slice(1), context });
-    else if (!exact.has(hostname)) exact.set(hostname, context);
-  }
-  wildcards.sort((a, b) => b.suffix.split('.').length - a.suffix.split('.').length);
-  return { exact, wildcards, fallback, defaultPem };
-}
-
-/** The context for an SNI name: exact listener hostname, then the most specific wildcard, then a listener without hostname. */
-export function contextForServerName(tls: TlsCertificates, serverName: string): SecureContext | undefined {
-  const name = serverName.toLowerCase();
-  const exact = tls.exact.get(name);
-  if (exact) return exact;
-  for (const w of tls.wildcards) if (name.endsWith(w.suffix) && name.length > w.suffix.length) return w.context;
-  return tls.fallback;
 }

@@ -13,7 +13,7 @@ import { Deadlines, Expirable, parseDuration } from './deadlines';
 import { applyHeaderPlan, filterPlan, FilterPlan, HeaderPlan, originAllowed, preflightHeaders, responseCorsHeaders } from './filters';
 import { connectionTokens, isHopByHop, responseHeaders, withoutNamed } from './headers';
 import { normalizeHost, normalizePath } from './normalize';
-import { protocolOf, Upstreams } from './upstream';
+import { Upstreams } from './upstream';
 import { modifiedPath, redirectLocation } from '../../engine/compile/filters';
 import { HttpMatchResult, HttpPortTable, RequestFacts } from '../../engine/compile/types';
 import { BackendIR, HttpRuleIR, MirrorIR } from '../../engine/translate';
@@ -254,7 +254,7 @@ class Exchange implements Dispatcher.DispatchHandler, Expirable {
     }
     this.endpoint = endpoint;
     this.attempts++;
-    this.ctx.upstreams.pool(endpoint, protocolOf(this.backend.appProtocol)).dispatch(this.options, this);
+    this.ctx.upstreams.pool(endpoint, this.backend).dispatch(this.options, this);
   }
 
   private readonly onClientClose = () => {
@@ -527,7 +527,7 @@ function mirror(
         body.pipe(copy);
         copy.on('error', () => body.unpipe(copy!));
       }
-      ctx.upstreams.pool(endpoint, protocolOf(m.backend.appProtocol)).dispatch(
+      ctx.upstreams.pool(endpoint, m.backend).dispatch(
         { method: forwarded.method, path: forwarded.path, headers: forwarded.headers, body: copy },
         DISCARD,
       );

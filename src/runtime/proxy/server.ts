@@ -11,8 +11,9 @@ import * as http2 from 'http2';
 import * as net from 'net';
 import { ClientRequest, ClientResponse, handleRequest, PortState, ProxyContext } from './http';
 import { handleUpgrade } from './upgrade';
-import { Binding, contextForServerName, TLS_SETTINGS, TlsCertificates } from '../config';
+import { Binding } from '../config';
 import { EndpointIndex } from '../endpoints';
+import { contextForServerName, secureServerOptions, TlsCertificates, updateSecureServer } from '../tls';
 
 export interface ClientTimeouts {
   /** Slowloris bound: a client has this long to send a whole request head (or finish a TLS handshake). */
@@ -73,8 +74,7 @@ class Frontend {
     if (binding.protocol === 'HTTPS') {
       const secure = http2.createSecureServer({
         ...HTTP2_OPTIONS,
-        ...TLS_SETTINGS,
-        ...(state.tls?.defaultPem ?? {}),
+        ...secureServerOptions(state.tls),
         allowHTTP1: true,
         noDelay: true,
         handshakeTimeout: timeouts.headersMs,
@@ -160,11 +160,9 @@ class Frontend {
   }
 
   update(state: ListeningState): void {
-    const before = this.state.tls?.defaultPem;
+    const before = this.state.tls;
     this.state = state;
-    const after = state.tls?.defaultPem;
-    // SNI-chosen certificates come from the state on each handshake; only the default is held by the server.
-    if (after && (after.cert !== before?.cert || after.key !== before?.key)) (this.listener as http2.Http2SecureServer).setSecureContext(after);
+    if (this.binding.protocol === 'HTTPS') updateSecureServer(this.listener as http2.Http2SecureServer, before, state.tls);
   }
 
   /** Stops accepting; in-flight requests finish, idle connections close at once. */

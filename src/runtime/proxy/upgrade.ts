@@ -7,7 +7,6 @@ import { Duplex } from 'stream';
 import { Dispatcher } from 'undici';
 import { filterPlan } from './filters';
 import { forwardedRequest, pickBackend, PortState, ProxyContext, routeRequest } from './http';
-import { protocolOf } from './upstream';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request', 404: 'Not Found', 421: 'Misdirected Request', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
@@ -66,7 +65,7 @@ export function handleUpgrade(ctx: ProxyContext, state: PortState, req: Incoming
     onComplete: () => socket.end(),
     onError: () => (answered ? socket.destroy() : rawReply(socket, 502)),
   };
-  ctx.upstreams.pool(endpoint, protocolOf(backend.appProtocol)).dispatch({
+  ctx.upstreams.pool(endpoint, backend).dispatch({
     method: forwarded.method,
     path: forwarded.path,
     headers: forwarded.headers,

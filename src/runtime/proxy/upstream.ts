@@ -4,6 +4,7 @@
  * endpoints that refuse connections.
  */
 import { Pool } from 'undici';
+import { BackendIR } from '../../engine/translate';
 import { Endpoint, EndpointSet } from '../endpoints';
 
 /** How long an endpoint that failed to connect is skipped while others remain. */
@@ -23,7 +24,9 @@ export class Upstreams {
   private readonly pools = new Map<string, Pool>();
   private readonly ejectedUntil = new Map<string, number>();
 
-  pool(endpoint: Endpoint, protocol: UpstreamProtocol): Pool {
+  /** The pool for requests to `endpoint` of `backend`, speaking the backend's protocol. */
+  pool(endpoint: Endpoint, backend: BackendIR): Pool {
+    const protocol = protocolOf(backend.appProtocol);
     const key = protocol === 'http1' ? endpoint.origin : `${endpoint.origin}#h2c`;
     let pool = this.pools.get(key);
     if (!pool) {
