@@ -3,7 +3,7 @@
  * by SNI, and (to come) client-certificate validation from the Gateway's `spec.tls.frontend`.
  */
 import { createSecureContext, DEFAULT_CIPHERS, SecureContext, Server as TlsServer } from 'tls';
-import { ListenerIR } from '../engine/translate';
+import { BackendIR, ListenerIR } from '../engine/translate';
 
 /**
  * TLS for every HTTPS listener and every certificate it may pick by SNI: Node's default suites
@@ -88,4 +88,16 @@ export function updateSecureServer(server: TlsServer, before: TlsCertificates | 
   const was = before?.defaultPem;
   const now = after?.defaultPem;
   if (now && (now.cert !== was?.cert || now.key !== was?.key)) server.setSecureContext(secureServerOptions(after));
+}
+
+/**
+ * TLS options for connections to a backend that a BackendTLSPolicy covers (`backend.tls`), as
+ * undici's `connect` options take them (servername, ca, checkServerIdentity). Empty for a
+ * backend without TLS.
+ *
+ * TODO(backend TLS): not originated yet; the pool for such a backend speaks cleartext.
+ */
+export function upstreamTlsOptions(backend: BackendIR): Record<string, unknown> {
+  void backend;
+  return {};
 }

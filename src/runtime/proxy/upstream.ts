@@ -6,6 +6,7 @@
 import { Pool } from 'undici';
 import { BackendIR } from '../../engine/translate';
 import { Endpoint, EndpointSet } from '../endpoints';
+import { upstreamTlsOptions } from '../tls';
 
 /** How long an endpoint that failed to connect is skipped while others remain. */
 const EJECTION_MS = 5_000;
@@ -21,28 +22,32 @@ export function protocolOf(appProtocol: string | undefined): UpstreamProtocol {
 }
 
 export class Upstreams {
-  private readonly pools = new Map<string, Pool>();
+  /** Endpoint origin → pools to it, one per way of speaking to it (protocol, TLS settings). */
+  private readonly pools = new Map<string, Map<string, Pool>>();
   private readonly ejectedUntil = new Map<string, number>();
 
   /** The pool for requests to `endpoint` of `backend`, speaking the backend's protocol. */
   pool(endpoint: Endpoint, backend: BackendIR): Pool {
     const protocol = protocolOf(backend.appProtocol);
-    const key = protocol === 'http1' ? endpoint.origin : `${endpoint.origin}#h2c`;
-    let pool = this.pools.get(key);
+    const tls = backend.tls ? upstreamTlsOptions(backend) : undefined;
+    const variant = tls ? `${protocol} tls ${backendTlsKey(backend)}` : protocol;
+    let pools = this.pools.get(endpoint.origin);
+    if (!pools) this.pools.set(endpoint.origin, pools = new Map());
+    let pool = pools.get(variant);
     if (!pool) {
-      pool = new Pool(endpoint.origin, {
+      pool = new Pool(tls ? endpoint.origin.replace(/^http:/, 'https:') : endpoint.origin, {
         keepAliveTimeout: IDLE_KEEP_ALIVE_MS,
         keepAliveMaxTimeout: IDLE_KEEP_ALIVE_MS,
         // Timeouts are the route's business (HTTPRoute timeouts, enforced by the proxy's sweep).
         headersTimeout: 0,
         bodyTimeout: 0,
-        // Pool hands `connect` options to its connector, the only place useH2c takes effect.
-        connect: { timeout: 5_000, ...(protocol === 'h2c' ? { useH2c: true } : {}) },
+        // Pool hands `connect` options to its connector, the only place useH2c and TLS take effect.
+        connect: { timeout: 5_000, ...(protocol === 'h2c' && !tls ? { useH2c: true } : {}), ...(tls ?? {}) },
         ...(protocol === 'h2c' ? { allowH2: true } : {}),
       });
       // A pool with no request in flight has nothing to report to; its errors are the requests'.
       pool.on('connectionError', () => undefined);
-      this.pools.set(key, pool);
+      pools.set(variant, pool);
     }
     return pool;
   }
@@ -78,18 +83,22 @@ export class Upstreams {
 
   /** Closes pools of endpoints that left the config; close() lets their in-flight requests finish. */
   retain(origins: ReadonlySet<string>): void {
-    for (const [key, pool] of this.pools) {
-      const origin = key.endsWith('#h2c') ? key.slice(0, -4) : key;
+    for (const [origin, pools] of this.pools) {
       if (origins.has(origin)) continue;
-      this.pools.delete(key);
+      this.pools.delete(origin);
       this.ejectedUntil.delete(origin);
-      void pool.close().catch(() => undefined);
+      for (const pool of pools.values()) void pool.close().catch(() => undefined);
     }
   }
 
   async close(): Promise<void> {
-    const pools = [...this.pools.values()];
+    const pools = [...this.pools.values()].flatMap(p => [...p.values()]);
     this.pools.clear();
     await Promise.all(pools.map(p => p.destroy().catch(() => undefined)));
   }
+}
+
+/** What tells two TLS setups for the same endpoint apart: a policy's settings, not its identity. */
+function backendTlsKey(backend: BackendIR): string {
+  return JSON.stringify(backend.tls);
 }
