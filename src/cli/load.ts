@@ -53,13 +53,12 @@ export function loadManifests(paths: readonly string[], cwd: string, cache?: Par
     } catch (err) {
       throw new UnreadablePathError(`cannot read ${shown}: ${reason(err)}`);
     }
-    const key = `${shown}\u0000${text}`;
-    let file = cache?.files.get(key);
-    if (!file) {
-      file = { objects: [], problems: [] };
+    let file = cache?.files.get(shown);
+    if (file?.text !== text) {
+      file = { text, objects: [], problems: [] };
       parseManifest(text, shown, file.objects, file.problems);
     }
-    parsed.set(key, file);
+    parsed.set(shown, file);
     objects.push(...file.objects);
     problems.push(...file.problems);
   }
@@ -68,14 +67,16 @@ export function loadManifests(paths: readonly string[], cwd: string, cache?: Par
 }
 
 interface ParsedFile {
+  readonly text: string;
   readonly objects: SourcedObject[];
   readonly problems: LoadProblem[];
 }
 
 /**
- * What the last load parsed, per file name and text. A watcher that reloads often passes the
- * same cache each time: unchanged files then cost a read, not a parse, and keep yielding the
- * very same object instances (so per-object work can be cached by identity downstream).
+ * What the last load parsed, per file name, with the text it parsed. A watcher that reloads
+ * often passes the same cache each time: unchanged files then cost a read, not a parse, and keep
+ * yielding the very same object instances (so per-object work can be cached by identity
+ * downstream).
  */
 export class ParseCache {
   files = new Map<string, ParsedFile>();

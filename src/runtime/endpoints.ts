@@ -16,8 +16,8 @@ export interface Endpoint {
 }
 
 /**
- * The endpoints of one (Service, port), in slice order. `next` is the round-robin cursor;
- * it lives here because a new snapshot builds new lists anyway.
+ * The endpoints of one (Service, port), in slice order. `next` is the round-robin cursor; it
+ * lives here because an index lives as long as the EndpointSlices it was built from.
  */
 export interface EndpointSet {
   readonly endpoints: Endpoint[];
@@ -34,9 +34,18 @@ interface Slice {
   readonly addresses: string[];
 }
 
+/**
+ * A snapshot whose objects of these kinds did not change can keep its index (and the
+ * round-robin cursors in it). Services are not read here, but backends are made from them, so
+ * a Service change starts a new index rather than leave answers for backends gone by.
+ */
+export const ENDPOINT_KINDS: readonly string[] = ['EndpointSlice', 'Service'];
+
 export class EndpointIndex {
   private readonly slices = new Map<string, Slice[]>();
   private readonly resolved = new Map<string, EndpointSet>();
+  /** Every origin a slice names a port for; those of slices without ports depend on the backend and are found by `resolve`. */
+  private readonly sliceOrigins = new Set<string>();
 
   constructor(objects: readonly KubeObject[]) {
     for (const object of objects) {
@@ -45,14 +54,19 @@ export class EndpointIndex {
       if (typeof service !== 'string') continue;
       const key = `${object.metadata.namespace ?? 'default'}/${service}`;
       const list = this.slices.get(key) ?? [];
-      list.push(readSlice(object));
+      const slice = readSlice(object);
+      list.push(slice);
       this.slices.set(key, list);
+      for (const { port } of slice.ports) {
+        if (port !== undefined) for (const address of slice.addresses) this.sliceOrigins.add(endpoint(address, port).origin);
+      }
     }
   }
 
   /** Ready endpoints of a backend; an empty set means 503. */
   resolve(backend: BackendIR): EndpointSet {
-    const key = `${backend.namespace}/${backend.name}/${backend.portName ?? ''}/${backend.port ?? ''}`;
+    // Everything `compute` reads of the backend: the index outlives the routes that ask.
+    const key = `${backend.namespace}/${backend.name}/${backend.portName ?? ''}/${backend.port ?? ''}/${backend.targetPort ?? ''}/${backend.externalName ?? ''}`;
     let set = this.resolved.get(key);
     if (!set) {
       set = { endpoints: this.compute(backend), next: 0 };
@@ -61,9 +75,12 @@ export class EndpointIndex {
     return set;
   }
 
-  /** Every origin some backend could be sent to, so pools no longer needed can be closed. */
+  /**
+   * Every origin some backend could be sent to, so pools no longer needed can be closed: those
+   * of every slice, and those found for backends so far (slices without ports, ExternalNames).
+   */
   origins(): Set<string> {
-    const all = new Set<string>();
+    const all = new Set(this.sliceOrigins);
     for (const set of this.resolved.values()) for (const e of set.endpoints) all.add(e.origin);
     return all;
   }

@@ -5,7 +5,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { startAdmin } from './admin';
-import { buildConfig, ConfigOptions, DataPlaneConfig } from './config';
+import { ConfigBuilder, ConfigOptions, DataPlaneConfig } from './config';
 import { Metrics, MetricsSnapshot } from './metrics';
 import { Deadlines } from './proxy/deadlines';
 import { ProxyContext } from './proxy/http';
@@ -73,6 +73,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   let live: DataPlaneConfig | undefined;
   let lastInput: KubeObject[] | undefined;
   const parseCache = new ParseCache();
+  // One engine for the life of the process: each reload translates and compiles what changed.
+  const builder = new ConfigBuilder(configOptions);
   let draining = false;
 
   const apply = async (): Promise<void> => {
@@ -86,7 +88,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       for (const problem of snapshot.problems) log(`serve: ${problem}`);
       // A file caught half-written, or broken by an edit, must not take down what it served before.
       if (snapshot.problems.length > 0 && live !== undefined) throw new Error(`${snapshot.problems.length} unreadable documents`);
-      config = buildConfig(snapshot.objects, configOptions);
+      config = builder.build(snapshot.objects);
       lastInput = input;
     } catch (err) {
       metrics.reloadErrors++;

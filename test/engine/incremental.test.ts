@@ -1,11 +1,13 @@
 /**
  * The incremental engine against its contract: after any sequence of changes it answers
- * exactly what a full translate + compile of the resulting snapshot answers.
+ * exactly what a full translate + compile of the resulting snapshot answers: statuses,
+ * findings, the IR, and the route table's decisions.
  */
+import { CONTROLLER, decisions, generatedVariants } from './generated-world';
 import { conformanceWorld, CONTROLLER_NAME } from './translate/world';
 import { compile, describedRequest, RouteTable } from '../../src/engine/compile';
 import { Engine } from '../../src/engine/incremental';
-import { translate } from '../../src/engine/translate';
+import { translate, TranslateOptions } from '../../src/engine/translate';
 import { keyOf } from '../../src/engine/translate/snapshot';
 import { KubeObject } from '../../src/engine/types';
 
@@ -62,13 +64,14 @@ function answers(table: RouteTable): unknown {
   })])]);
 }
 
-function expectSameAsFullRebuild(engine: Engine, snapshot: KubeObject[]) {
-  const full = translate(snapshot, OPTIONS);
+function expectSameAsFullRebuild(engine: Engine, snapshot: KubeObject[], options: TranslateOptions = OPTIONS) {
+  const full = translate(snapshot, options);
   const result = engine.result;
   expect([...result.statuses]).toEqual([...full.statuses]);
   expect(result.gateways).toEqual(full.gateways);
   expect(result.findings).toEqual(full.findings);
   expect(answers(result.table)).toEqual(answers(compile(full.gateways)));
+  expect(decisions(result.table)).toEqual(decisions(compile(full.gateways)));
 }
 
 describe('Engine', () => {
@@ -87,6 +90,33 @@ describe('Engine', () => {
       expectSameAsFullRebuild(engine, [...model.values()]);
     }
   });
+
+  const GENERATED = generatedVariants();
+  test.each(Array.from({ length: 12 }, (_, i) => i + 1))(
+    'answers as a full rebuild after random changes to every kind it reads, in any input order (seed %i)', (seed) => {
+      const options = { controllerName: CONTROLLER };
+      const next = random(seed * 7919);
+      const pick = () => {
+        const choices = GENERATED[Math.floor(next() * GENERATED.length)];
+        return choices[Math.floor(next() * choices.length)];
+      };
+      let model = new Map<string, KubeObject>();
+      const engine = new Engine(options);
+      for (let step = 0; step < 60; step++) {
+        const upserts = Array.from({ length: Math.floor(next() * 4) }, pick);
+        const deletes = next() < 0.3 ? [...model.keys()].filter(() => next() < 0.2) : [];
+        for (const key of deletes) model.delete(key);
+        for (const object of upserts) model.set(keyOf(object), object);
+        let order: string[] | undefined;
+        if (next() < 0.15) {
+          order = [...model.keys()].sort(() => next() - 0.5);
+          model = new Map(order.map((key) => [key, model.get(key)!]));
+        }
+        engine.update({ upserts, deletes, order });
+        expect(engine.snapshot).toEqual([...model.values()]);
+        expectSameAsFullRebuild(engine, [...model.values()], options);
+      }
+    });
 
   test('starts from an initial snapshot', () => {
     const engine = new Engine(OPTIONS, WORLD);

@@ -27,7 +27,11 @@ export class Candidate {
 
   constructor(
     readonly result: HttpMatchResult,
-    /** Position of the route among the listener's routes (oldest first, then namespace/name). */
+    /**
+     * Position of the route among the routes of its host bucket, in order of precedence (oldest
+     * first, then namespace/name). Only candidates of one bucket are ever compared, and a bucket
+     * is built whole, so the position need not be the route's among all of the listener's.
+     */
     readonly routeRank: number,
     readonly matchIndex: number,
   ) {

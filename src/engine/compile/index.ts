@@ -23,7 +23,12 @@ export function gatewayKey(gateway: { readonly namespace: string; readonly name:
   return `${gateway.namespace}/${gateway.name}`;
 }
 
-export function compileGateway(gateway: GatewayIR): CompiledGateway {
+/**
+ * `previous`: the Gateway compiled before (from an earlier IR of the same Gateway), whose
+ * tables are reused where only routes changed (see CompiledHttpPort); it stays valid.
+ */
+export function compileGateway(gateway: GatewayIR, previous?: CompiledGateway): CompiledGateway {
+  if (previous?.gateway === gateway) return previous;
   const byPort = new Map<number, ListenerIR[]>();
   if (gateway.programmed) {
     for (const listener of gateway.listeners) {
@@ -36,7 +41,9 @@ export function compileGateway(gateway: GatewayIR): CompiledGateway {
   for (const [port, listeners] of byPort) {
     // HTTP and HTTPS on one port conflict and are never programmed; keep the table single-protocol regardless.
     const protocol = listeners[0].protocol as 'HTTP' | 'HTTPS';
-    httpPorts.set(port, new CompiledHttpPort(port, protocol, listeners.filter((l) => l.protocol === protocol)));
+    const before = previous?.httpPorts.get(port);
+    httpPorts.set(port, new CompiledHttpPort(port, protocol, listeners.filter((l) => l.protocol === protocol),
+      before instanceof CompiledHttpPort ? before : undefined));
   }
   return { gateway, httpPorts };
 }

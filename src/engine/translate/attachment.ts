@@ -112,6 +112,16 @@ export function attach(
   return { listeners: matched };
 }
 
+/**
+ * Everything `attach` reads of a listener, and where the listener sits (its ListenerSet and
+ * index). The incremental engine attaches a route again only when this changes for a listener
+ * of one of its parents, so a field `attach` starts to read belongs here too.
+ */
+export function attachmentView(listener: ListenerNode): unknown[] {
+  return [listener.index, listener.name, listener.port, listener.supportedKinds, listener.namespaces, listener.hostname ?? null,
+    listener.listenerSet ?? null];
+}
+
 function admitsNamespace(listener: ListenerNode, gatewayNamespace: string, routeNamespace: string, labels: Record<string, string>): boolean {
   switch (listener.namespaces.from) {
     case 'All': return true;

@@ -9,8 +9,8 @@
  */
 import { GATEWAY_GROUP, KubeObject } from '../types';
 import { configMapValue, hasPemBlock } from './certificate';
-import { Findings, Issue } from './finding';
-import { BackendIR, BackendTlsIR, GatewayIR, HttpFilterIR, Problem, RouteKind, SubjectAltNameIR } from './ir';
+import { FindingSink, Issue } from './finding';
+import { BackendIR, BackendTlsIR, CertificateIR, GatewayIR, HttpFilterIR, Problem, RouteIR, RouteKind, SubjectAltNameIR } from './ir';
 import { compareObjectPrecedence, nameOf, namespaceOf, Snapshot } from './snapshot';
 import { Condition, condition, PolicyAncestorStatus, PolicyStatus, Stamp } from './status';
 
@@ -55,6 +55,30 @@ export function backendTlsPolicies(snapshot: Snapshot): BackendTlsPolicies {
     memo.set(snapshot, policies);
   }
   return policies;
+}
+
+/**
+ * Makes `policies`, computed from an earlier snapshot, those of `snapshot`: for a caller that
+ * knows nothing they were computed from (their recorded reads) has changed since.
+ */
+export function adoptBackendTlsPolicies(snapshot: Snapshot, policies: BackendTlsPolicies): void {
+  memo.set(snapshot, policies);
+}
+
+/** What `withBackendTls` notes as read for the policies of one target (`Snapshot.noteRead`). */
+function targetReadKey(key: string): string {
+  return `BackendTLSPolicy-target:${key}`;
+}
+
+/**
+ * What a backend made by `withBackendTls` depends on for the target behind a read key: the
+ * policy taking precedence there, as far as a backend uses it. Two policy sets with the same
+ * value here make the same backends for that target.
+ */
+export function targetReadValue(policies: BackendTlsPolicies, readKey: string): string | undefined {
+  if (!readKey.startsWith('BackendTLSPolicy-target:')) return undefined;
+  const policy = policies.byTarget.get(readKey.slice('BackendTLSPolicy-target:'.length))?.[0];
+  return policy ? JSON.stringify([policy.namespace, policy.name, policy.rejection ?? null, policy.unresolved[0] ?? null, policy.tls]) : '';
 }
 
 function buildPolicies(snapshot: Snapshot): BackendTlsPolicies {
@@ -253,7 +277,7 @@ function resolveCaRef(snapshot: Snapshot, namespace: string, ref: any, path: str
 }
 
 /** Every policy's findings, on the policy. */
-export function reportPolicyFindings(policies: BackendTlsPolicies, findings: Findings): void {
+export function reportPolicyFindings(policies: BackendTlsPolicies, findings: FindingSink): void {
   for (const policy of policies.all) for (const issue of policy.issues) findings.report(policy.object, issue);
 }
 
@@ -272,6 +296,8 @@ function policiesFor(policies: BackendTlsPolicies, namespace: string, service: s
  */
 export function withBackendTls(snapshot: Snapshot, routeKind: string, backend: BackendIR): BackendIR {
   if (!(TLS_ORIGINATING_KINDS as readonly string[]).includes(routeKind)) return backend;
+  if (backend.portName !== undefined) snapshot.noteRead(targetReadKey(targetKey(backend.namespace, backend.name, backend.portName)));
+  snapshot.noteRead(targetReadKey(targetKey(backend.namespace, backend.name, undefined)));
   const policies = backendTlsPolicies(snapshot);
   if (policies.all.length === 0) return backend;
   const policy = policiesFor(policies, backend.namespace, backend.name, backend.portName)[0];
@@ -281,6 +307,44 @@ export function withBackendTls(snapshot: Snapshot, routeKind: string, backend: B
     return { ...backend, invalid: { reason: problem.reason, message: `BackendTLSPolicy ${policy.namespace}/${policy.name} cannot be honoured: ${problem.message}` } };
   }
   return { ...backend, tls: policy.tls };
+}
+
+/**
+ * How one Gateway serves routes: each backend it originates TLS to (mirrors included) presents
+ * the Gateway's backend client certificate, when it has a usable one. Routes are shared by the
+ * Gateways they attach to, so the Gateway gets copies, made only where a backend has TLS, with
+ * one BackendTlsIR per policy so the data plane loads each policy's TLS once.
+ */
+export function clientCertificatePresenter(certificate: CertificateIR | undefined): (route: RouteIR) => RouteIR {
+  const { certificatePem, privateKeyPem } = certificate?.valid ? certificate : {};
+  if (!certificatePem || !privateKeyPem) return (route) => route;
+  const clientCertificate = { certificatePem, privateKeyPem };
+  const copies = new Map<BackendTlsIR, BackendTlsIR>();
+  const backend = (b: BackendIR): BackendIR => {
+    const filters = mirrors(b.filters);
+    if (!b.tls && filters === b.filters) return b;
+    let tls = b.tls && copies.get(b.tls);
+    if (b.tls && !tls) copies.set(b.tls, tls = { ...b.tls, clientCertificate });
+    return { ...b, filters, ...(tls ? { tls } : {}) };
+  };
+  const mirrors = (filters: HttpFilterIR[]): HttpFilterIR[] => {
+    const mapped = filters.map((f) => {
+      if (f.type !== 'RequestMirror') return f;
+      const mirrored = backend(f.requestMirror.backend);
+      return mirrored === f.requestMirror.backend ? f : { ...f, requestMirror: { ...f.requestMirror, backend: mirrored } };
+    });
+    return mapped.every((f, i) => f === filters[i]) ? filters : mapped;
+  };
+  return (route) => {
+    if (!TLS_ORIGINATING_KINDS.includes(route.kind)) return route;
+    const rules = (route.rules as Array<{ backends: BackendIR[]; filters?: HttpFilterIR[] }>).map((rule) => {
+      const backends = rule.backends.map(backend);
+      const filters = rule.filters && mirrors(rule.filters);
+      if (filters === rule.filters && backends.every((b, i) => b === rule.backends[i])) return rule;
+      return { ...rule, backends, ...(filters ? { filters } : {}) };
+    });
+    return rules.every((r, i) => r === route.rules[i]) ? route : { ...route, rules } as RouteIR;
+  };
 }
 
 /** Backends the Gateway originates TLS to when a policy asks for it, mirrors included. */

@@ -41,24 +41,32 @@ export interface Issue {
   readonly premise?: Premise;
 }
 
+/** Where translation steps report what they refuse, each about one object. */
+export interface FindingSink {
+  report(obj: KubeObject, issue: Issue): void;
+}
+
+export function findingOf(obj: KubeObject, issue: Issue): Finding {
+  return {
+    kind: obj.kind,
+    namespace: namespaceOf(obj),
+    name: nameOf(obj),
+    path: issue.path,
+    reason: issue.reason,
+    message: issue.message,
+    hint: issue.hint,
+    premise: issue.premise ?? {},
+  };
+}
+
 /** Collects findings and returns them in input order, whatever order the translation visits objects in. */
-export class Findings {
+export class Findings implements FindingSink {
   private readonly entries: { order: number; seq: number; finding: Finding }[] = [];
 
   constructor(private readonly snapshot: Snapshot) {}
 
   report(obj: KubeObject, issue: Issue): void {
-    const finding: Finding = {
-      kind: obj.kind,
-      namespace: namespaceOf(obj),
-      name: nameOf(obj),
-      path: issue.path,
-      reason: issue.reason,
-      message: issue.message,
-      hint: issue.hint,
-      premise: issue.premise ?? {},
-    };
-    this.entries.push({ order: this.snapshot.indexOf(obj), seq: this.entries.length, finding });
+    this.entries.push({ order: this.snapshot.indexOf(obj), seq: this.entries.length, finding: findingOf(obj, issue) });
   }
 
   list(): Finding[] {

@@ -6,7 +6,7 @@
  */
 import { KubeObject } from '../types';
 import { resolveCaCertificateRef } from './certificate';
-import { Findings } from './finding';
+import { FindingSink } from './finding';
 import { ClientValidationIR } from './ir';
 import { ListenerNode } from './listener';
 import { Snapshot } from './snapshot';
@@ -15,7 +15,7 @@ const MODES = ['AllowValidOnly', 'AllowInsecureFallback'];
 
 /** Applies the Gateway's frontend validation to its HTTPS listeners; returns whether any of them falls back to insecure. */
 export function applyFrontendValidation(
-  snapshot: Snapshot, findings: Findings, gateway: KubeObject, listeners: readonly ListenerNode[],
+  snapshot: Snapshot, findings: FindingSink, gateway: KubeObject, listeners: readonly ListenerNode[],
 ): boolean {
   const frontend = gateway.spec?.tls?.frontend;
   if (!frontend) return false;
@@ -46,7 +46,7 @@ export function applyFrontendValidation(
   return insecure;
 }
 
-function resolveValidation(snapshot: Snapshot, findings: Findings, gateway: KubeObject, validation: any, path: string): ClientValidationIR {
+function resolveValidation(snapshot: Snapshot, findings: FindingSink, gateway: KubeObject, validation: any, path: string): ClientValidationIR {
   const mode = validation.mode ?? 'AllowValidOnly';
   if (!MODES.includes(mode)) {
     findings.report(gateway, {

@@ -4,8 +4,9 @@
  * routes have attached.
  */
 import { KubeObject } from '../types';
+import { clientCertificatePresenter } from './backend-tls-policy';
 import { CertificateResolution, resolveCertificateRef } from './certificate';
-import { Findings } from './finding';
+import { FindingSink } from './finding';
 import { applyFrontendValidation } from './frontend-validation';
 import { ClassNode } from './gateway-class';
 import { GatewayIR, ListenerIR, Problem, RouteIR } from './ir';
@@ -32,9 +33,16 @@ export interface GatewayNode {
   readonly listenerSets: ListenerSetNode[];
 }
 
+/**
+ * The routes a listener accepted, in order of precedence, as the Gateway serves them (see
+ * `routePresenter`). Translate collects them on the listener nodes; the incremental engine
+ * keeps them apart, across translations.
+ */
+export type AttachedRoutes = (listener: ListenerNode) => readonly RouteIR[];
+
 /** `listenerSets`: the ListenerSets whose parentRef names this Gateway, in any order. */
 export function buildGateway(
-  snapshot: Snapshot, findings: Findings, gateway: KubeObject, gatewayClass: ClassNode, listenerSets: readonly KubeObject[] = [],
+  snapshot: Snapshot, findings: FindingSink, gateway: KubeObject, gatewayClass: ClassNode, listenerSets: readonly KubeObject[] = [],
 ): GatewayNode {
   const specs: any[] = Array.isArray(gateway.spec?.listeners) ? gateway.spec.listeners : [];
   const listeners = specs.map((spec, index) => {
@@ -117,7 +125,7 @@ function servingListeners(node: GatewayNode): { listener: ListenerNode; programm
   ];
 }
 
-export function gatewayStatus(node: GatewayNode, stamp: Stamp): GatewayStatus {
+export function gatewayStatus(node: GatewayNode, stamp: Stamp, routes: AttachedRoutes): GatewayStatus {
   const conditions: Condition[] = [];
   const accepted = isGatewayAccepted(node);
   const invalid = node.listeners.filter((l) => !isListenerAccepted(l) || l.unresolvedRefs.length > 0);
@@ -154,7 +162,7 @@ export function gatewayStatus(node: GatewayNode, stamp: Stamp): GatewayStatus {
 
   return {
     conditions,
-    listeners: node.listeners.map((l) => listenerStatus(l, isListenerProgrammed(node, l)
+    listeners: node.listeners.map((l) => listenerStatus(l, routes(l).length, isListenerProgrammed(node, l)
       ? undefined
       : { reason: 'Invalid', message: notProgrammedMessage(node, l) }, stamp)),
     attachedListenerSets: node.listenerSets.filter((set) => !rejectionOf(node, set)).length,
@@ -165,7 +173,7 @@ export function gatewayStatus(node: GatewayNode, stamp: Stamp): GatewayStatus {
  * The status of a ListenerSet. A listener that loses to another is reported not Programmed
  * with the reason it lost for, as the ListenerSet conformance tests expect.
  */
-export function listenerSetStatus(node: GatewayNode, set: ListenerSetNode, stamp: Stamp): ListenerSetStatus {
+export function listenerSetStatus(node: GatewayNode, set: ListenerSetNode, stamp: Stamp, routes: AttachedRoutes): ListenerSetStatus {
   const rejection = rejectionOf(node, set);
   const invalid = set.listeners.filter((l) => !isListenerAccepted(l) || l.unresolvedRefs.length > 0);
   const conditions = rejection
@@ -184,9 +192,9 @@ export function listenerSetStatus(node: GatewayNode, set: ListenerSetNode, stamp
   return {
     conditions,
     listeners: set.listeners.map((l) => {
-      if (isSetListenerProgrammed(node, set, l)) return listenerStatus(l, undefined, stamp);
+      if (isSetListenerProgrammed(node, set, l)) return listenerStatus(l, routes(l).length, undefined, stamp);
       const notAccepted = l.rejection ?? l.conflict;
-      return listenerStatus(l, notAccepted
+      return listenerStatus(l, routes(l).length, notAccepted
         ? { reason: notAccepted.reason, message: `listener is not accepted: ${notAccepted.message}` }
         : { reason: 'Invalid', message: rejection ? `ListenerSet is not accepted: ${rejection.message}` : notProgrammedMessage(node, l) },
       stamp);
@@ -195,7 +203,7 @@ export function listenerSetStatus(node: GatewayNode, set: ListenerSetNode, stamp
 }
 
 /** `notProgrammed`: why the listener is not Programmed, undefined when it is. */
-function listenerStatus(listener: ListenerNode, notProgrammed: Problem | undefined, stamp: Stamp): ListenerStatus {
+function listenerStatus(listener: ListenerNode, attachedRoutes: number, notProgrammed: Problem | undefined, stamp: Stamp): ListenerStatus {
   const notAccepted = listener.rejection ?? listener.conflict;
   const conditions = [
     notAccepted
@@ -215,7 +223,7 @@ function listenerStatus(listener: ListenerNode, notProgrammed: Problem | undefin
   return {
     name: listener.name,
     supportedKinds: listener.supportedKinds.map((k) => ({ ...k })),
-    attachedRoutes: listener.routes.size,
+    attachedRoutes,
     conditions,
   };
 }
@@ -228,7 +236,12 @@ function notProgrammedMessage(node: GatewayNode, listener: ListenerNode): string
   return 'listener has no usable certificate';
 }
 
-export function gatewayIR(node: GatewayNode): GatewayIR {
+/** How the Gateway serves each of its routes (the same object when it changes nothing about it). */
+export function routePresenter(node: GatewayNode): (route: RouteIR) => RouteIR {
+  return clientCertificatePresenter(node.backendClientCertificate?.certificate);
+}
+
+export function gatewayIR(node: GatewayNode, routes: AttachedRoutes): GatewayIR {
   const listeners = servingListeners(node);
   return {
     namespace: node.namespace,
@@ -243,25 +256,9 @@ export function gatewayIR(node: GatewayNode): GatewayIR {
       hostname: l.hostname,
       programmed,
       tls: l.tls,
-      routes: [...l.routes.values()].sort(compareRoutePrecedence),
+      routes: routes(l) as RouteIR[],
       ...(l.listenerSet ? { listenerSet: { ...l.listenerSet } } : {}),
     })),
     backendClientCertificate: node.backendClientCertificate?.certificate,
   };
-}
-
-/**
- * Between routes, the older wins, then namespace/name in alphabetical order. A route without
- * creationTimestamp has not been created yet, so it is younger than every route that has one.
- */
-function compareRoutePrecedence(a: RouteIR, b: RouteIR): number {
-  const age = (r: RouteIR) => {
-    const t = r.creationTimestamp ? Date.parse(r.creationTimestamp) : NaN;
-    return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
-  };
-  const byAge = age(a) - age(b);
-  if (byAge !== 0 && !Number.isNaN(byAge)) return byAge;
-  const ka = `${a.namespace}/${a.name}`;
-  const kb = `${b.namespace}/${b.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }

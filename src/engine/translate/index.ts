@@ -8,14 +8,20 @@
  * routes attach to listeners (BackendTLSPolicies shaping their backends); only then are
  * listener attachedRoutes, Gateway and ListenerSet conditions, and the ancestors of each
  * BackendTLSPolicy final.
+ *
+ * Each of these steps is exported on its own (`buildFrame`, `translateRoute`, the status and IR
+ * functions of gateway.ts) because the incremental engine runs the same steps, caching what a
+ * change does not touch.
  */
 import { KubeObject, objectKey } from '../types';
 import { backendTlsPolicies, policyAncestors, policyStatus, reportPolicyFindings } from './backend-tls-policy';
-import { Finding, Findings } from './finding';
-import { buildGateway, gatewayIR, gatewayStatus, GatewayNode, listenerSetStatus } from './gateway';
+import { Finding, Findings, FindingSink } from './finding';
+import { AttachedRoutes, buildGateway, gatewayIR, gatewayStatus, GatewayNode, listenerSetStatus, routePresenter } from './gateway';
 import { buildGatewayClass, ClassNode, gatewayClassStatus, isOurClass } from './gateway-class';
-import { GatewayIR } from './ir';
+import { GatewayIR, RouteIR } from './ir';
+import { ListenerNode } from './listener';
 import { ListenerSetNode, parentGatewayOf } from './listener-set';
+import { sortByPrecedence } from './precedence';
 import { ParentLookup, ParentRefTarget, translateRoute } from './route';
 import { keyOf, nameOf, namespaceOf, ROUTE_KINDS, Snapshot } from './snapshot';
 import { ObjectStatus, stampOf } from './status';
@@ -54,12 +60,28 @@ export interface Translation {
   readonly findings: Finding[];
 }
 
-export function translate(objects: readonly KubeObject[], options: TranslateOptions = {}): Translation {
-  const snapshot = new Snapshot(objects);
-  const findings = new Findings(snapshot);
-  const now = options.now ?? DEFAULT_TRANSITION_TIME;
-  const produced: { object: KubeObject; status: ObjectStatus['status'] }[] = [];
+/** A condition-carrying status, with the object it belongs to. */
+export interface ProducedStatus {
+  readonly object: KubeObject;
+  readonly status: ObjectStatus['status'];
+}
 
+/**
+ * What routes attach to: our GatewayClasses, our Gateways with their listeners and ListenerSets,
+ * all checked. Routes are not read; statuses that count them come after the routes.
+ */
+export interface Frame {
+  /** Status of each of our GatewayClasses. */
+  readonly classStatuses: readonly ProducedStatus[];
+  /** Our Gateways by object key, in input order. */
+  readonly gateways: ReadonlyMap<string, GatewayNode>;
+  /** What a route's parentRef (to a Gateway or a ListenerSet) names, as far as we are concerned. */
+  lookup(target: ParentRefTarget): ParentLookup;
+}
+
+export function buildFrame(snapshot: Snapshot, findings: FindingSink, options: TranslateOptions = {}): Frame {
+  const now = options.now ?? DEFAULT_TRANSITION_TIME;
+  const classStatuses: ProducedStatus[] = [];
   const classes = new Map<string, ClassNode | undefined>();
   for (const gatewayClass of snapshot.all('GatewayClass')) {
     if (!isOurClass(gatewayClass, options.controllerName)) {
@@ -69,7 +91,7 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
     const { node, issue } = buildGatewayClass(gatewayClass);
     if (issue) findings.report(gatewayClass, issue);
     classes.set(node.name, node);
-    produced.push({ object: gatewayClass, status: gatewayClassStatus(node, stampOf(gatewayClass, now)) });
+    classStatuses.push({ object: gatewayClass, status: gatewayClassStatus(node, stampOf(gatewayClass, now)) });
   }
 
   const setsByGateway = new Map<string, KubeObject[]>();
@@ -90,9 +112,6 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
     for (const set of node.listenerSets) listenerSets.set(keyOf(set.object), { gateway: node, set });
   }
 
-  const policies = backendTlsPolicies(snapshot);
-  reportPolicyFindings(policies, findings);
-
   const gatewayOwner = (namespace: string, name: string): ParentLookup => {
     const ours = gateways.get(objectKey('Gateway', namespace, name));
     if (ours) return { owner: 'us', gateway: ours };
@@ -110,36 +129,66 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
     if (set && !parent) return { owner: 'other' };
     return parent ? gatewayOwner(parent.namespace, parent.name) : { owner: 'unknown' };
   };
+  return { classStatuses, gateways, lookup };
+}
+
+/** The statuses of a Gateway and of its ListenerSets, once routes have attached. */
+export function gatewayStatuses(node: GatewayNode, routes: AttachedRoutes, now: string): ProducedStatus[] {
+  return [
+    { object: node.object, status: gatewayStatus(node, stampOf(node.object, now), routes) },
+    ...node.listenerSets.map((set) => ({ object: set.object, status: listenerSetStatus(node, set, stampOf(set.object, now), routes) })),
+  ];
+}
+
+/** The entry of `Translation.statuses` for an object. */
+export function objectStatus(object: KubeObject, status: ObjectStatus['status']): ObjectStatus {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    ...(namespaceOf(object) !== undefined ? { namespace: namespaceOf(object) } : {}),
+    name: nameOf(object),
+    status,
+  };
+}
+
+export function translate(objects: readonly KubeObject[], options: TranslateOptions = {}): Translation {
+  const snapshot = new Snapshot(objects);
+  const findings = new Findings(snapshot);
+  const now = options.now ?? DEFAULT_TRANSITION_TIME;
+
+  const frame = buildFrame(snapshot, findings, options);
+  const produced: ProducedStatus[] = [...frame.classStatuses];
+
+  const policies = backendTlsPolicies(snapshot);
+  reportPolicyFindings(policies, findings);
+
   for (const kind of ROUTE_KINDS) {
     for (const route of snapshot.all(kind)) {
-      const status = translateRoute(snapshot, findings, route, kind, lookup, stampOf(route, now));
+      const { status, placements } = translateRoute(snapshot, findings, route, kind, (target) => frame.lookup(target), stampOf(route, now));
       if (status) produced.push({ object: route, status });
+      for (const [listener, ir] of placements) listener.routes.set(keyOf(route), ir);
     }
   }
 
-  for (const node of gateways.values()) {
-    produced.push({ object: node.object, status: gatewayStatus(node, stampOf(node.object, now)) });
-    for (const set of node.listenerSets) {
-      produced.push({ object: set.object, status: listenerSetStatus(node, set, stampOf(set.object, now)) });
-    }
+  const ir: GatewayIR[] = [];
+  for (const node of frame.gateways.values()) {
+    const present = routePresenter(node);
+    const sorted = new Map<ListenerNode, RouteIR[]>();
+    const routes: AttachedRoutes = (listener) => {
+      let list = sorted.get(listener);
+      if (!list) sorted.set(listener, list = sortByPrecedence(listener.routes.values()).map(present));
+      return list;
+    };
+    produced.push(...gatewayStatuses(node, routes, now));
+    ir.push(gatewayIR(node, routes));
   }
-
-  const ir = [...gateways.values()].map(gatewayIR);
   for (const [policy, ancestors] of policyAncestors(policies, ir)) {
     produced.push({ object: policy.object, status: policyStatus(policy, ancestors, stampOf(policy.object, now)) });
   }
 
   produced.sort((a, b) => snapshot.indexOf(a.object) - snapshot.indexOf(b.object));
   const statuses = new Map<string, ObjectStatus>();
-  for (const { object, status } of produced) {
-    statuses.set(keyOf(object), {
-      apiVersion: object.apiVersion,
-      kind: object.kind,
-      ...(namespaceOf(object) !== undefined ? { namespace: namespaceOf(object) } : {}),
-      name: nameOf(object),
-      status,
-    });
-  }
+  for (const { object, status } of produced) statuses.set(keyOf(object), objectStatus(object, status));
 
   return {
     statuses,

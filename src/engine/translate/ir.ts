@@ -247,6 +247,11 @@ export interface BackendTlsIR {
   /** When not empty, the certificate must carry one of these instead of `hostname`. */
   readonly subjectAltNames: SubjectAltNameIR[];
   readonly options: Record<string, string>;
+  /**
+   * The Gateway's `spec.tls.backend.clientCertificateRef` when it is usable, presented to the
+   * backend. Set on the Gateway's own copy of the backend (routes are shared between Gateways).
+   */
+  readonly clientCertificate?: { readonly certificatePem: string; readonly privateKeyPem: string };
 }
 
 export interface SubjectAltNameIR {

@@ -5,7 +5,7 @@
  * a parentRef to the set itself.
  */
 import { GATEWAY_GROUP, KubeObject } from '../types';
-import { Findings, Issue } from './finding';
+import { FindingSink, Issue } from './finding';
 import { Problem } from './ir';
 import { describeSelector, LabelSelector, selectorKeys, selectorMatches } from './label-selector';
 import { buildListener, canServe, isListenerAccepted, ListenerNode } from './listener';
@@ -34,7 +34,7 @@ export function parentGatewayOf(listenerSet: KubeObject): { namespace: string; n
  * are the Gateway's own listeners, already checked for conflicts among themselves.
  */
 export function buildListenerSets(
-  snapshot: Snapshot, findings: Findings, gateway: KubeObject, gatewayListeners: readonly ListenerNode[], sets: readonly KubeObject[],
+  snapshot: Snapshot, findings: FindingSink, gateway: KubeObject, gatewayListeners: readonly ListenerNode[], sets: readonly KubeObject[],
 ): ListenerSetNode[] {
   const precedent: ListenerNode[] = [...gatewayListeners];
   return [...sets].sort(compareObjectPrecedence).map((set) => {

@@ -4,13 +4,14 @@
  * listener that accepts it. Each parentRef gets its own verdict.
  */
 import { GATEWAY_GROUP, KubeObject } from '../types';
-import { attach, Attachment, ListenerParent, RouteIdentity } from './attachment';
-import { Findings, Issue } from './finding';
+import { attach, Attachment, attachmentView, ListenerParent, RouteIdentity } from './attachment';
+import { FindingSink, Issue } from './finding';
 import { GatewayNode } from './gateway';
 import { RouteIR } from './ir';
+import { ListenerNode } from './listener';
 import { ListenerSetNode } from './listener-set';
 import { buildRules } from './rules';
-import { keyOf, nameOf, namespaceOf, RouteKind, Snapshot } from './snapshot';
+import { nameOf, namespaceOf, RouteKind, Snapshot } from './snapshot';
 import { Condition, condition, ParentReference, RouteParentStatus, RouteStatus, Stamp } from './status';
 
 /**
@@ -30,16 +31,41 @@ export interface ParentRefTarget {
   readonly name: string;
 }
 
+/** A route's part of a translation: its status and its place on each listener that accepts it. */
+export interface RouteTranslation {
+  /** Undefined when none of the route's parents is ours. */
+  readonly status?: RouteStatus;
+  /** The route as each accepting listener serves it; several parentRefs reaching one listener are merged. */
+  readonly placements: ReadonlyMap<ListenerNode, RouteIR>;
+}
+
 /**
- * Translates a route and attaches it to our listeners. Returns its status, or undefined when
- * none of its parents is ours. Rules are checked (and findings reported) as soon as one parent
- * is ours or unknown, so that a route whose Gateway lives elsewhere still gets its references
- * checked.
+ * Everything `translateRoute` reads of a parent as it was looked up, as text: two lookups with
+ * the same view make the same route translation. The incremental engine translates a route
+ * again only when the view of one of its parents changes, so whatever this file starts to read
+ * of a parent belongs here too.
+ */
+export function parentView(found: ParentLookup): string {
+  if (found.owner !== 'us') return found.owner;
+  const { gateway, listenerSet } = found;
+  return JSON.stringify([
+    gateway.namespace, gateway.name, gateway.gatewayClass.controllerName,
+    listenerSet
+      ? [listenerSet.namespace, listenerSet.name, listenerSet.notAllowed ?? null, listenerSet.listeners.map(attachmentView)]
+      : gateway.listeners.map(attachmentView),
+  ]);
+}
+
+/**
+ * Translates a route and attaches it to our listeners. Rules are checked (and findings
+ * reported) as soon as one parent is ours or unknown, so that a route whose Gateway lives
+ * elsewhere still gets its references checked. Nothing else is touched: what one route
+ * translates to depends on the snapshot and the parents, never on other routes.
  */
 export function translateRoute(
-  snapshot: Snapshot, findings: Findings, route: KubeObject, kind: RouteKind,
+  snapshot: Snapshot, findings: FindingSink, route: KubeObject, kind: RouteKind,
   lookup: (target: ParentRefTarget) => ParentLookup, stamp: Stamp,
-): RouteStatus | undefined {
+): RouteTranslation {
   const namespace = namespaceOf(route)!;
   const parentRefs: any[] = Array.isArray(route.spec?.parentRefs) ? route.spec.parentRefs : [];
   const parents = parentRefs.map((ref, index) => {
@@ -52,7 +78,8 @@ export function translateRoute(
     const isParentKind = target.group === GATEWAY_GROUP && (target.kind === 'Gateway' || target.kind === 'ListenerSet');
     return { ref, index, target, found: isParentKind ? lookup(target) : { owner: 'other' as const } };
   });
-  if (!parents.some((p) => p.found.owner !== 'other')) return undefined;
+  const placements = new Map<ListenerNode, RouteIR>();
+  if (!parents.some((p) => p.found.owner !== 'other')) return { placements };
 
   const rules = buildRules(snapshot, route, kind);
   for (const { issues } of rules) {
@@ -79,8 +106,7 @@ export function translateRoute(
     const accepted = !attachment.failure && (kept.length > 0 || dropped.length === 0);
     if (accepted) {
       for (const { listener, hostnames } of attachment.listeners) {
-        const key = keyOf(route);
-        listener.routes.set(key, withHostnames(listener.routes.get(key), route, kind, hostnames, kept));
+        placements.set(listener, withHostnames(placements.get(listener), route, kind, hostnames, kept));
       }
     }
     statuses.push({
@@ -89,7 +115,7 @@ export function translateRoute(
       conditions: parentConditions(stamp, attachment.failure, kept.length, dropped, unresolved),
     });
   }
-  return statuses.length > 0 ? { parents: statuses } : undefined;
+  return statuses.length > 0 ? { status: { parents: statuses }, placements } : { placements };
 }
 
 /** A ListenerSet the Gateway does not admit has no listeners a route could attach to. */

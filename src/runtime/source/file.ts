@@ -1,8 +1,14 @@
 /**
  * The file source: the paths given to `serve`, read with the CLI's loader (so `serve` and
  * `validate` see the same objects) and watched. Editors save in many ways (in place, rename
- * over, delete then create), so both the files and their folders are watched, and bursts of
- * events collapse into one reload after a short quiet period.
+ * over, delete then create), so both the files and their folders are watched.
+ *
+ * A change is read almost at once: the first event of a burst starts a reload after a few
+ * milliseconds, which lets a writer that truncates and then writes finish, and waiting for the
+ * burst to end would only add its length to every change. Events that come while that reload
+ * runs start one more, which `serve` coalesces (reloads run one at a time, with at most one
+ * follow-up). A file caught half-written mostly fails to parse, which keeps the previous
+ * config; the follow-up reads the whole file.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -23,15 +29,15 @@ export function readSnapshot(paths: readonly string[], cwd: string, cache?: Pars
   };
 }
 
-/** Quiet period after the last file event before reloading. */
-const DEBOUNCE_MS = 50;
+/** Delay between the first event of a burst and its reload; later events of the burst join it. */
+const SETTLE_MS = 5;
 
 export class FileWatcher {
   private readonly watchers = new Map<string, fs.FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  /** `onChange` runs after each burst of changes; it re-reads the files itself. */
+  /** `onChange` runs shortly after the first event of each burst; it re-reads the files itself. */
   constructor(private readonly paths: readonly string[], private readonly cwd: string, private readonly onChange: () => void) {
     this.rewatch();
   }
@@ -74,13 +80,12 @@ export class FileWatcher {
   }
 
   private schedule(): void {
-    if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.closed || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.rewatch();
       this.onChange();
-    }, DEBOUNCE_MS);
+    }, SETTLE_MS);
   }
 
   close(): void {
