@@ -19,6 +19,8 @@ export interface ClientRequest {
   /** TLS with SNI = `serverName` (the Host without port unless given). */
   readonly tls?: boolean;
   readonly serverName?: string;
+  /** Presented when the server asks for a client certificate. */
+  readonly clientCert?: { readonly cert: string; readonly key: string };
   readonly timeoutMs?: number;
   readonly agent?: http.Agent;
 }
@@ -56,6 +58,10 @@ export function send(request: ClientRequest): Promise<ClientResponse> {
     options.rejectUnauthorized = false;
     const serverName = request.serverName ?? hostOnly;
     if (!net.isIP(serverName)) options.servername = serverName;
+    if (request.clientCert) {
+      options.cert = request.clientCert.cert;
+      options.key = request.clientCert.key;
+    }
   }
   return new Promise((resolve, reject) => {
     const req = (request.tls ? https : http).request(options, res => {

@@ -5,14 +5,38 @@
  */
 import * as http from 'http';
 import * as http2 from 'http2';
+import * as https from 'https';
 import * as net from 'net';
 import { Duplex } from 'stream';
+import * as tls from 'tls';
 import { acceptKey, attachWebSocket, encodeFrame, OPCODE } from './websocket';
 
 export interface EchoIdentity {
   readonly namespace: string;
   /** `<deployment>-<hash>-<hash>`, the form the harness strips back to the Deployment name. */
   readonly pod: string;
+}
+
+/**
+ * The upstream backend's TLS mode (`TLS_SERVER_CERT`, `TLS_SERVER_PRIVKEY`, `TLS_CLIENT_CACERTS`):
+ * HTTPS on its own port beside plain HTTP; with a client CA, a certificate a client presents must
+ * verify, while clients without one are still served.
+ */
+export interface EchoTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly clientCa?: string;
+}
+
+/** What a TLS connection carried, as upstream reports it under `tls`. */
+export interface EchoTlsInfo {
+  readonly version: string;
+  /** PEM of the client's certificate, then of its issuers; empty when it presented none. */
+  readonly peerCertificates: string[];
+  /** SNI, empty when none was sent. */
+  readonly serverName: string;
+  readonly negotiatedProtocol: string;
+  readonly cipherSuite: string;
 }
 
 /** What the JSON body reports; field names are the ones upstream tests decode. */
@@ -27,6 +51,8 @@ export interface EchoResponse {
   readonly service: string;
   readonly pod: string;
   readonly httpPort: string;
+  /** Only for requests that came over TLS. */
+  readonly tls?: EchoTlsInfo;
 }
 
 export interface EchoLogEntry {
@@ -84,6 +110,7 @@ interface Incoming {
   readonly proto: string;
   readonly rawHeaders: readonly string[];
   readonly client: string;
+  readonly tls?: EchoTlsInfo;
 }
 
 interface Reply {
@@ -93,8 +120,8 @@ interface Reply {
 }
 
 export class EchoServer {
-  static async start(identity: EchoIdentity): Promise<EchoServer> {
-    const server = new EchoServer(identity);
+  static async start(identity: EchoIdentity, tlsConfig?: EchoTls): Promise<EchoServer> {
+    const server = new EchoServer(identity, tlsConfig);
     await server.listen();
     return server;
   }
@@ -104,12 +131,14 @@ export class EchoServer {
   private readonly http1: http.Server;
   private readonly h2c: net.Server;
   private readonly h2Sessions: http2.Http2Server;
+  private readonly https: https.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  private constructor(readonly identity: EchoIdentity) {
+  private constructor(readonly identity: EchoIdentity, tlsConfig?: EchoTls) {
     this.http1 = http.createServer((req, res) => this.onHttp1(req, res));
     this.http1.on('upgrade', (req, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.https = tlsConfig ? this.secureServer(tlsConfig) : undefined;
     this.h2Sessions = http2.createServer();
     this.h2Sessions.on('stream', (stream, headers) => this.onH2Stream(stream, headers));
     // Upstream's h2c port refuses plain HTTP/1.1; peeking at the preface keeps that behaviour.
@@ -130,6 +159,34 @@ export class EchoServer {
     return (this.h2c.address() as net.AddressInfo).port;
   }
 
+  /** The HTTPS port, for a pod started with TLS. */
+  get httpsPort(): number | undefined {
+    return this.https ? (this.https.address() as net.AddressInfo).port : undefined;
+  }
+
+  /**
+   * HTTP/1.1 over TLS. A client certificate is asked for only when a client CA is configured,
+   * and then must verify if presented, like Go's VerifyClientCertIfGiven.
+   */
+  private secureServer(config: EchoTls): https.Server {
+    const server = https.createServer({
+      cert: config.cert,
+      key: config.key,
+      ALPNProtocols: ['http/1.1'],
+      ...(config.clientCa ? { ca: config.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
+    }, (req, res) => this.onHttp1(req, res));
+    server.on('upgrade', (req, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      if (config.clientCa && !socket.authorized && socket.getPeerCertificate()?.raw) socket.destroy();
+    });
+    server.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    server.on('tlsClientError', () => undefined);
+    return server;
+  }
+
   /** The lines upstream's backend would have printed, for mirror checks written against logs. */
   logLines(): string[] {
     return this.log.map(entry => entry.line);
@@ -138,13 +195,14 @@ export class EchoServer {
   async close(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     for (const socket of this.sockets) socket.destroy();
-    await Promise.all([this.http1, this.h2c, this.h2Sessions].map(server => new Promise<void>(resolve => {
+    const servers: Array<{ close(callback: () => void): unknown }> = [this.http1, this.h2c, this.h2Sessions, ...(this.https ? [this.https] : [])];
+    await Promise.all(servers.map(server => new Promise<void>(resolve => {
       server.close(() => resolve());
     })));
   }
 
   private async listen(): Promise<void> {
-    for (const server of [this.http1, this.h2c]) {
+    for (const server of [this.http1, this.h2c, ...(this.https ? [this.https] : [])]) {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(0, '127.0.0.1', () => resolve());
@@ -160,6 +218,7 @@ export class EchoServer {
       proto: `HTTP/${req.httpVersion}`,
       rawHeaders: req.rawHeaders,
       client: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+      ...(req.socket instanceof tls.TLSSocket ? { tls: tlsInfo(req.socket) } : {}),
     };
     req.resume();
     req.on('end', () => this.answer(incoming, reply => {
@@ -254,6 +313,7 @@ export class EchoServer {
       service: '',
       pod: this.identity.pod,
       httpPort: String(this.httpPort),
+      ...(incoming.tls ? { tls: incoming.tls } : {}),
     };
     const reply: Reply = {
       status: 200,
@@ -304,6 +364,23 @@ export class EchoServer {
     }, head);
     socket.on('error', () => undefined);
   }
+}
+
+function tlsInfo(socket: tls.TLSSocket): EchoTlsInfo {
+  const peerCertificates: string[] = [];
+  const seen = new Set<string>();
+  // The client's certificate first, then its issuers as far as known; a self-signed root points at itself.
+  for (let cert = socket.getPeerCertificate(true); cert?.raw && !seen.has(cert.fingerprint256); cert = cert.issuerCertificate) {
+    seen.add(cert.fingerprint256);
+    peerCertificates.push(`-----BEGIN CERTIFICATE-----\n${cert.raw.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`);
+  }
+  return {
+    version: socket.getProtocol() ?? '',
+    peerCertificates,
+    serverName: typeof socket.servername === 'string' ? socket.servername : '',
+    negotiatedProtocol: socket.alpnProtocol || '',
+    cipherSuite: socket.getCipher()?.standardName ?? '',
+  };
 }
 
 /** Path and query of a request target; `new URL` would read `//status/418` as a host. */

@@ -1,8 +1,9 @@
 /**
  * Runs the upstream conformance manifests against `cdk8s-gateway serve` with no cluster:
- * Deployments become in-process echo backends, their Pods become EndpointSlices pointing at
- * 127.0.0.1, and each Gateway under test gets its own `serve` child process (one address
- * cannot carry three Gateways that all listen on port 80, as base/manifests.yaml has them).
+ * Deployments become in-process echo backends (with TLS where the pod spec mounts a
+ * certificate), their Pods become EndpointSlices pointing at 127.0.0.1, and each Gateway under
+ * test gets its own `serve` child process (one address cannot carry three Gateways that all
+ * listen on port 80, as base/manifests.yaml has them).
  */
 import { ChildProcess, execFile, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -12,8 +13,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ClientResponse, send } from './client';
-import { EchoResponse, EchoServer, podName } from './echo';
+import { EchoResponse, EchoServer, EchoTls, podName } from './echo';
 import { conformanceRuntimeObjects } from '../util/conformance-runtime';
+import { KeyPair } from '../util/pki';
 import { SHARED_DIR } from '../util/shared';
 
 export const CONFORMANCE_DIR = path.join(SHARED_DIR, 'gateway-api', 'conformance');
@@ -30,6 +32,7 @@ export const WEB = 'gateway-conformance-web-backend';
 /** The echo image's ports (research/gateway-api.md §e) that Service targetPorts name. */
 const ECHO_HTTP_PORT = 3000;
 const ECHO_H2C_PORT = 3001;
+const ECHO_HTTPS_PORT = 8443;
 
 const READY_TIMEOUT_MS = 20_000;
 const COMMAND_TIMEOUT_MS = 30_000;
@@ -59,11 +62,41 @@ export function readManifest(relative: string): K8sObject[] {
   return parseAllDocuments(text).map(d => d.toJSON()).filter((o): o is K8sObject => o !== null && typeof o === 'object');
 }
 
-/** Only plain HTTP echo pods are played here; gRPC, TCP, UDP and TLS backends are other suites' business. */
+/** The echo image in HTTP mode, with or without TLS; its gRPC, TCP and UDP modes are other suites' business. */
 function isHttpEcho(deployment: K8sObject): boolean {
   const containers: any[] = deployment.spec?.template?.spec?.containers ?? [];
   return containers.some(c => String(c.image ?? '').includes('echo-basic')
-    && !(c.env ?? []).some((e: any) => /^(GRPC_ECHO_SERVER|TCP_ECHO_SERVER|UDP_ECHO_SERVER|TLS_SERVER_CERT)$/.test(e.name)));
+    && !(c.env ?? []).some((e: any) => /^(GRPC_ECHO_SERVER|TCP_ECHO_SERVER|UDP_ECHO_SERVER)$/.test(e.name)));
+}
+
+/**
+ * The TLS a pod of `deployment` serves with, read as the kubelet would mount it: the files that
+ * TLS_SERVER_CERT, TLS_SERVER_PRIVKEY and TLS_CLIENT_CACERTS name, from the Secret and
+ * ConfigMap volumes they sit in, found among `objects`. Undefined for a plain HTTP pod.
+ */
+function echoTlsOf(deployment: K8sObject, objects: readonly K8sObject[]): EchoTls | undefined {
+  const pod = deployment.spec?.template?.spec ?? {};
+  const container = (pod.containers ?? []).find((c: any) => String(c.image ?? '').includes('echo-basic')) ?? {};
+  const env = new Map<string, string>((container.env ?? []).filter((e: any) => typeof e.value === 'string').map((e: any) => [e.name, e.value]));
+  const certPath = env.get('TLS_SERVER_CERT');
+  if (certPath === undefined) return undefined;
+  const file = (filePath: string): string => {
+    const mount = (container.volumeMounts ?? []).find((m: any) => filePath.startsWith(`${String(m.mountPath).replace(/\/$/, '')}/`));
+    const volume = (pod.volumes ?? []).find((v: any) => v.name === mount?.name);
+    const relative = mount ? filePath.slice(String(mount.mountPath).replace(/\/$/, '').length + 1) : '';
+    const source = volume?.secret ?? volume?.configMap;
+    const item = (source?.items ?? []).find((i: any) => i.path === relative)?.key ?? relative;
+    const kind = volume?.secret ? 'Secret' : 'ConfigMap';
+    const name = volume?.secret?.secretName ?? volume?.configMap?.name;
+    const holder = objects.find(o => o.kind === kind && o.metadata.name === name && o.metadata.namespace === deployment.metadata.namespace);
+    const value = kind === 'Secret'
+      ? (holder?.stringData as any)?.[item] ?? (typeof (holder?.data as any)?.[item] === 'string' ? Buffer.from((holder?.data as any)[item], 'base64').toString('utf8') : undefined)
+      : (holder?.data as any)?.[item];
+    if (typeof value !== 'string') throw new Error(`Deployment ${deployment.metadata.name} mounts ${filePath} from ${kind} ${name ?? '(none)'}, which has no ${item}`);
+    return value;
+  };
+  const clientCa = env.get('TLS_CLIENT_CACERTS');
+  return { cert: file(certPath), key: file(env.get('TLS_SERVER_PRIVKEY') ?? ''), ...(clientCa !== undefined ? { clientCa: file(clientCa) } : {}) };
 }
 
 interface Pod {
@@ -73,18 +106,31 @@ interface Pod {
   readonly echo: EchoServer;
 }
 
+/** The pods of an echo Deployment, one EchoServer each; `objects` hold what its volumes mount. */
+async function startPods(deployment: K8sObject, objects: readonly K8sObject[]): Promise<Pod[]> {
+  const namespace = deployment.metadata.namespace ?? 'default';
+  const tls = echoTlsOf(deployment, objects);
+  const pods: Pod[] = [];
+  try {
+    for (let i = 0; i < (deployment.spec?.replicas ?? 1); i++) {
+      const echo = await EchoServer.start({ namespace, pod: podName(deployment.metadata.name) }, tls);
+      pods.push({ deployment: deployment.metadata.name, namespace, labels: deployment.spec?.template?.metadata?.labels ?? {}, echo });
+    }
+  } catch (err) {
+    await Promise.all(pods.map(p => p.echo.close()));
+    throw err;
+  }
+  return pods;
+}
+
 /** The echo pods of the base manifests' Deployments, started once and shared by every scenario. */
 export class Backends {
   static async start(): Promise<Backends> {
     const backends = new Backends();
     try {
-      for (const d of readManifest('base/manifests.yaml').filter(o => o.kind === 'Deployment' && isHttpEcho(o))) {
-        const namespace = d.metadata.namespace ?? 'default';
-        for (let i = 0; i < (d.spec?.replicas ?? 1); i++) {
-          const echo = await EchoServer.start({ namespace, pod: podName(d.metadata.name) });
-          backends.pods.push({ deployment: d.metadata.name, namespace, labels: d.spec?.template?.metadata?.labels ?? {}, echo });
-        }
-      }
+      const base = readManifest('base/manifests.yaml');
+      const objects = [...base, ...conformanceRuntimeObjects(CLASS_NAME, CONTROLLER_NAME)];
+      for (const d of base.filter(o => o.kind === 'Deployment' && isHttpEcho(o))) backends.pods.push(...await startPods(d, objects));
     } catch (err) {
       await backends.close();
       throw err;
@@ -101,52 +147,53 @@ export class Backends {
   async close(): Promise<void> {
     await Promise.all(this.pods.map(p => p.echo.close()));
   }
+}
 
-  /**
-   * EndpointSlices as the endpoint controller would write them, one per Pod because each echo
-   * pod listens on its own ephemeral port and a slice's ports apply to all of its endpoints.
-   * `manual` gives Services without a selector the pods of a Deployment, which upstream's
-   * HTTPRouteServiceTypes does by copying addresses into its hand-written slices.
-   */
-  endpointSlices(services: K8sObject[], manual: Record<string, string> = {}): K8sObject[] {
-    const slices: K8sObject[] = [];
-    for (const service of services) {
-      const namespace = service.metadata.namespace ?? 'default';
-      const selector: Record<string, string> | undefined = service.spec?.selector;
-      const manualDeployment = manual[key(namespace, service.metadata.name)];
-      const pods = this.pods.filter(p => p.namespace === namespace && (manualDeployment !== undefined
-        ? p.deployment === manualDeployment
-        : selector !== undefined && Object.entries(selector).every(([k, v]) => p.labels[k] === v)));
-      for (const pod of pods) {
-        slices.push({
-          apiVersion: 'discovery.k8s.io/v1',
-          kind: 'EndpointSlice',
-          metadata: {
-            name: `${service.metadata.name}-${pod.echo.identity.pod.split('-').pop()}`,
-            namespace,
-            labels: { 'kubernetes.io/service-name': service.metadata.name, 'endpointslice.kubernetes.io/managed-by': 'conformance-harness' },
-          },
-          addressType: 'IPv4',
-          ports: (service.spec?.ports ?? []).map((p: any) => ({
-            name: p.name ?? '',
-            protocol: p.protocol ?? 'TCP',
-            port: targetPortOf(p, pod.echo),
-            ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
-          })),
-          endpoints: [{
-            addresses: ['127.0.0.1'],
-            conditions: { ready: true, serving: true, terminating: false },
-            targetRef: { kind: 'Pod', namespace, name: pod.echo.identity.pod },
-          }],
-        });
-      }
+/**
+ * EndpointSlices as the endpoint controller would write them, one per Pod because each echo
+ * pod listens on its own ephemeral port and a slice's ports apply to all of its endpoints.
+ * `manual` gives Services without a selector the pods of a Deployment, which upstream's
+ * HTTPRouteServiceTypes does by copying addresses into its hand-written slices.
+ */
+function endpointSlices(allPods: readonly Pod[], services: K8sObject[], manual: Record<string, string> = {}): K8sObject[] {
+  const slices: K8sObject[] = [];
+  for (const service of services) {
+    const namespace = service.metadata.namespace ?? 'default';
+    const selector: Record<string, string> | undefined = service.spec?.selector;
+    const manualDeployment = manual[key(namespace, service.metadata.name)];
+    const pods = allPods.filter(p => p.namespace === namespace && (manualDeployment !== undefined
+      ? p.deployment === manualDeployment
+      : selector !== undefined && Object.entries(selector).every(([k, v]) => p.labels[k] === v)));
+    for (const pod of pods) {
+      slices.push({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: `${service.metadata.name}-${pod.echo.identity.pod.split('-').pop()}`,
+          namespace,
+          labels: { 'kubernetes.io/service-name': service.metadata.name, 'endpointslice.kubernetes.io/managed-by': 'conformance-harness' },
+        },
+        addressType: 'IPv4',
+        ports: (service.spec?.ports ?? []).map((p: any) => ({
+          name: p.name ?? '',
+          protocol: p.protocol ?? 'TCP',
+          port: targetPortOf(p, pod.echo),
+          ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+        })),
+        endpoints: [{
+          addresses: ['127.0.0.1'],
+          conditions: { ready: true, serving: true, terminating: false },
+          targetRef: { kind: 'Pod', namespace, name: pod.echo.identity.pod },
+        }],
+      });
     }
-    return slices;
   }
+  return slices;
 }
 
 function targetPortOf(servicePort: any, echo: EchoServer): number {
   const target = Number(servicePort.targetPort ?? servicePort.port);
+  if (target === ECHO_HTTPS_PORT && echo.httpsPort !== undefined) return echo.httpsPort;
   return target === ECHO_H2C_PORT ? echo.h2cPort : target === ECHO_HTTP_PORT ? echo.httpPort : target;
 }
 
@@ -241,27 +288,47 @@ export interface ScenarioOptions {
   readonly laterPorts?: number[];
 }
 
-/** The objects of one upstream test written to a folder, and the `serve` processes on it. */
+/**
+ * The objects of one upstream test written to a folder, and the `serve` processes on it. A test
+ * manifest's own Deployments get their pods when the scenario starts; the folder is written
+ * once they listen, and every `serve` or `status` waits for that.
+ */
 export class Scenario {
   static create(backends: Backends, options: ScenarioOptions): Scenario {
-    const objects = [...readManifest('base/manifests.yaml'), ...options.manifests.flatMap(readManifest)];
+    const base = readManifest('base/manifests.yaml');
+    const objects = [...base, ...options.manifests.flatMap(readManifest)];
     options.edit?.(objects);
     const manualServices = new Set(Object.keys(options.manualEndpoints ?? {}));
     const kept = objects.filter(o => o.kind !== 'Deployment' && !(o.kind === 'EndpointSlice'
       && manualServices.has(key(o.metadata.namespace, o.metadata.labels?.['kubernetes.io/service-name'] ?? ''))));
-    const services = kept.filter(o => o.kind === 'Service');
+    const own = objects.filter(o => o.kind === 'Deployment' && !base.includes(o) && isHttpEcho(o));
     const runtime: K8sObject[] = conformanceRuntimeObjects(CLASS_NAME, CONTROLLER_NAME);
-    const all = [...runtime, ...kept, ...backends.endpointSlices(services, options.manualEndpoints)];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-conformance-serve-'));
-    const scenario = new Scenario(dir, all, options.laterPorts ?? []);
-    scenario.write();
-    return scenario;
+    return new Scenario(dir, [...runtime, ...kept], options, backends, own);
   }
 
   private readonly served = new Map<string, Promise<ServedGateway>>();
   private readonly processes: ServedGateway[] = [];
+  /** Pods of the test's own Deployments. */
+  private readonly pods: Pod[] = [];
+  private readonly laterPorts: number[];
+  private readonly ready: Promise<void>;
+  private written = false;
 
-  private constructor(readonly dir: string, readonly objects: K8sObject[], private readonly laterPorts: number[]) {}
+  private constructor(readonly dir: string, readonly objects: K8sObject[], options: ScenarioOptions, backends: Backends, deployments: K8sObject[]) {
+    this.laterPorts = options.laterPorts ?? [];
+    this.ready = this.start(backends, deployments, options.manualEndpoints);
+    // Whoever needs the folder awaits `ready` and sees the failure; this only keeps it from going unhandled.
+    this.ready.catch(() => undefined);
+  }
+
+  private async start(backends: Backends, deployments: K8sObject[], manual: Record<string, string> | undefined): Promise<void> {
+    for (const d of deployments) this.pods.push(...await startPods(d, this.objects));
+    const services = this.objects.filter(o => o.kind === 'Service');
+    this.objects.push(...endpointSlices([...backends.pods, ...this.pods], services, manual));
+    this.write();
+    this.written = true;
+  }
 
   /**
    * Changes the objects and writes them again under the running `serve` processes, which
@@ -269,7 +336,8 @@ export class Scenario {
    */
   rewrite(change: (objects: K8sObject[]) => void): void {
     change(this.objects);
-    this.write();
+    // Before the first write, that write carries the change.
+    if (this.written) this.write();
   }
 
   private write(): void {
@@ -291,6 +359,7 @@ export class Scenario {
   }
 
   private async startGateway(name: string): Promise<ServedGateway> {
+    await this.ready;
     const [namespace, gatewayName] = name.split('/');
     const gateway = this.objects.find(o => o.kind === 'Gateway' && o.metadata.namespace === namespace && o.metadata.name === gatewayName);
     if (!gateway) throw new Error(`no Gateway ${name} in the scenario`);
@@ -311,13 +380,16 @@ export class Scenario {
 
   /** `cdk8s-gateway status` over the scenario's folder. */
   async status(): Promise<StatusView> {
+    await this.ready;
     const { code, stdout, stderr } = await runCli(['status', this.dir, '-o', 'json', '--controller-name', CONTROLLER_NAME]);
     if (code !== 0) throw new Error(`status exited ${code}: ${stderr}`);
     return new StatusView(parseObjects(stdout));
   }
 
   async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
     await Promise.all(this.processes.map(s => s.stop()));
+    await Promise.all(this.pods.map(p => p.echo.close()));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -367,6 +439,14 @@ export class StatusView {
     return found;
   }
 
+  /** The conditions a policy (BackendTLSPolicy) reports for one ancestor Gateway. */
+  policyConditions(kind: string, namespace: string, name: string, gatewayNamespace: string, gateway: string): Condition[] {
+    const ancestors: any[] = this.object(kind, namespace, name).status?.ancestors ?? [];
+    const entry = ancestors.find(a => a.ancestorRef?.name === gateway && (a.ancestorRef?.namespace ?? namespace) === gatewayNamespace);
+    if (!entry) throw new Error(`${kind} ${key(namespace, name)} reports no ancestor ${key(gatewayNamespace, gateway)}`);
+    return entry.conditions ?? [];
+  }
+
   /** Status entries of a route, one per parentRef it reports on. */
   routeParents(namespace: string, name: string, kind = 'HTTPRoute'): Array<{ parentRef: any; conditions: Condition[] }> {
     return this.object(kind, namespace, name).status?.parents ?? [];
@@ -404,8 +484,14 @@ export interface Exchange {
   readonly port?: number;
   readonly tls?: boolean;
   readonly serverName?: string;
+  /** Name of a Secret the suite creates in INFRA whose key pair the client presents. */
+  readonly clientSecret?: string;
   /** 200 unless given; a list accepts any of them. */
   readonly status?: number | number[];
+  /** No HTTP answer may come: the connection is refused, or the TLS handshake fails or is cut. */
+  readonly refused?: boolean;
+  /** Upstream's "expect failure": no answer, or one that is not 2xx. */
+  readonly failure?: boolean;
   /** Deployment name the serving pod's name must start with (200 only). */
   readonly backend?: string;
   /** INFRA unless given. */
@@ -417,6 +503,10 @@ export interface Exchange {
     readonly method?: string;
     readonly headers?: Record<string, string>;
     readonly absentHeaders?: string[];
+    /** SNI of the TLS connection the backend received the request on. */
+    readonly serverName?: string;
+    /** PEM of a certificate the gateway must have presented to the backend. */
+    readonly peerCertificate?: string;
   };
   /** Expected Location, compared as a URL (default ports are the same as none). */
   readonly location?: string;
@@ -426,17 +516,23 @@ export interface Exchange {
 }
 
 export function describeExchange(e: Exchange): string {
+  const client = e.clientSecret ? ` presenting ${e.clientSecret}` : '';
+  if (e.refused) return `${e.method ?? 'GET'} https://${e.host}${e.port && e.port !== 443 ? `:${e.port}` : ''}${e.path}${client} is refused`;
+  if (e.failure) return `${e.method ?? 'GET'} ${e.tls ? 'https' : 'http'}://${e.host}${e.port && e.port !== 80 ? `:${e.port}` : ''}${e.path}${client} fails`;
   const want = e.location ? `${statusList(e)} → ${e.location}` : e.backend ? `${statusList(e)} from ${e.backend}` : statusList(e);
-  return `${e.method ?? 'GET'} ${e.tls ? 'https' : 'http'}://${e.host}${e.port && e.port !== 80 ? `:${e.port}` : ''}${e.path}${e.headers ? ` ${JSON.stringify(e.headers)}` : ''} answers ${want}`;
+  return `${e.method ?? 'GET'} ${e.tls ? 'https' : 'http'}://${e.host}${e.port && e.port !== 80 ? `:${e.port}` : ''}${e.path}${e.headers ? ` ${JSON.stringify(e.headers)}` : ''}${client} answers ${want}`;
 }
 
 function statusList(e: Exchange): string {
   return [e.status ?? 200].flat().join('|');
 }
 
-/** Sends the request and returns every way the answer differs from the expectation. */
-export async function exchange(served: ServedGateway, e: Exchange): Promise<{ problems: string[]; response: ClientResponse; echo?: EchoResponse }> {
-  const response = await send({
+/**
+ * Sends the request and returns every way the answer differs from the expectation. A request
+ * that gets no answer rejects, unless the expectation is exactly that.
+ */
+export async function exchange(served: ServedGateway, e: Exchange): Promise<{ problems: string[]; response?: ClientResponse; echo?: EchoResponse }> {
+  const sent = send({
     port: served.port(e.port ?? 80),
     host: e.host,
     path: e.path,
@@ -444,8 +540,20 @@ export async function exchange(served: ServedGateway, e: Exchange): Promise<{ pr
     headers: e.headers,
     tls: e.tls,
     serverName: e.serverName,
+    clientCert: e.clientSecret !== undefined ? runtimeKeyPair(e.clientSecret) : undefined,
     timeoutMs: e.timeoutMs,
   });
+  if (e.refused) {
+    return sent.then(
+      answered => ({ problems: [`answered ${answered.status}, want no answer (body: ${answered.body.slice(0, 200)})`], response: answered }),
+      () => ({ problems: [] }));
+  }
+  if (e.failure) {
+    return sent.then(
+      answered => ({ problems: answered.status >= 200 && answered.status < 300 ? [`answered ${answered.status}, want a failure`] : [], response: answered }),
+      () => ({ problems: [] }));
+  }
+  const response = await sent;
   const problems: string[] = [];
   const statuses = [e.status ?? 200].flat();
   if (!statuses.includes(response.status)) problems.push(`status ${response.status}, want ${statuses.join('|')} (body: ${response.body.slice(0, 200)})`);
@@ -504,6 +612,12 @@ function compareEcho(echo: EchoResponse, e: Exchange): string[] {
   for (const name of seen.absentHeaders ?? []) {
     if (lower[name.toLowerCase()] !== undefined) problems.push(`backend saw header ${name}, want it absent`);
   }
+  if (seen.serverName !== undefined && echo.tls?.serverName !== seen.serverName) {
+    problems.push(echo.tls ? `backend saw SNI ${echo.tls.serverName || '(none)'}, want ${seen.serverName}` : `backend was reached without TLS, want SNI ${seen.serverName}`);
+  }
+  if (seen.peerCertificate !== undefined && !(echo.tls?.peerCertificates ?? []).some(pem => pem.trim() === seen.peerCertificate!.trim())) {
+    problems.push(`backend saw client certificates [${(echo.tls?.peerCertificates ?? []).length}], none of them the expected one`);
+  }
   return problems;
 }
 
@@ -540,6 +654,15 @@ export async function mirroredTo(backends: Backends, namespace: string, deployme
     if (Date.now() >= deadline) return false;
     await delay(100);
   }
+}
+
+/** tls.crt and tls.key of a Secret the suite creates at run time, as upstream's GetTLSSecret reads them. */
+export function runtimeKeyPair(name: string, namespace = INFRA): KeyPair {
+  const secret = conformanceRuntimeObjects(CLASS_NAME, CONTROLLER_NAME)
+    .find(o => o.kind === 'Secret' && o.metadata.namespace === namespace && o.metadata.name === name);
+  if (!secret) throw new Error(`the suite creates no Secret ${namespace}/${name}`);
+  const decode = (k: string) => Buffer.from(secret.data[k], 'base64').toString('utf8');
+  return { cert: decode('tls.crt'), key: decode('tls.key') };
 }
 
 /** Why `serve` cannot run yet, or undefined when the compiled CLI is in place. */

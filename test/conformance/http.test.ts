@@ -13,37 +13,24 @@ import * as http from 'http';
 import * as path from 'path';
 import { send, sendH2c, webSocketRoundTrip } from './client';
 import {
-  APP, Backends, CONTROLLER_NAME, distribution, Exchange, describeExchange, exchange, findCondition, INFRA,
-  K8sObject, mirroredTo, Scenario, ScenarioOptions, ServedGateway, serveUnavailable, StatusView, WEB,
+  APP, Backends, CLASS_NAME, CONTROLLER_NAME, distribution, Exchange, describeExchange, exchange, findCondition, INFRA,
+  K8sObject, mirroredTo, runtimeKeyPair, Scenario, ScenarioOptions, ServedGateway, serveUnavailable, StatusView, WEB,
 } from './harness';
 import { Recorder } from './results';
+import { conformanceRuntimeObjects } from '../util/conformance-runtime';
 import { SHARED_DIR } from '../util/shared';
 
 const ENABLED = process.env.CONFORMANCE !== '0';
 jest.setTimeout(60_000);
 
-const NEEDS_TLS_BACKENDS = 'needs TLS backends (BackendTLSPolicy); the echo harness only plays plain HTTP pods';
 const NEEDS_CLUSTER = 'needs a cluster';
 const EXPERIMENTAL = 'experimental channel feature';
-const NEEDS_CLIENT_CERTS = 'not ported yet: frontend mTLS needs CA-signed client certificates (fixtures hold one self-signed pair)';
 
 /** Every GATEWAY-HTTP test that has no `describe` below, with why. */
 const NOT_RUN: Record<string, string> = {
-  BackendTLSPolicy: NEEDS_TLS_BACKENDS,
-  BackendTLSPolicyConflictResolution: NEEDS_TLS_BACKENDS,
-  BackendTLSPolicyInvalidCACertificateRef: NEEDS_TLS_BACKENDS,
-  BackendTLSPolicyInvalidKind: NEEDS_TLS_BACKENDS,
-  BackendTLSPolicyObservedGenerationBump: NEEDS_TLS_BACKENDS,
-  BackendTLSPolicySANValidation: NEEDS_TLS_BACKENDS,
-  GatewayTLSBackendClientCertificate: NEEDS_TLS_BACKENDS,
-  GatewayInvalidTLSBackendConfiguration: NEEDS_TLS_BACKENDS,
   GatewayInfrastructure: `${NEEDS_CLUSTER}: checks the resources an implementation generates for a Gateway`,
   GatewayStaticAddresses: `${NEEDS_CLUSTER}: address assignment`,
   GatewayOptionalAddressValue: `${NEEDS_CLUSTER}: address assignment`,
-  GatewayFrontendClientCertificateValidation: NEEDS_CLIENT_CERTS,
-  GatewayFrontendClientCertificateValidationInsecureFallback: NEEDS_CLIENT_CERTS,
-  GatewayFrontendInvalidDefaultClientCertificateValidation: NEEDS_CLIENT_CERTS,
-  GatewayInvalidFrontendClientCertificateValidation: NEEDS_CLIENT_CERTS,
   HTTPRouteInvalidParentRefNotMatchingListenerPort: `${EXPERIMENTAL} (HTTPRouteDestinationPortMatching)`,
   HTTPRouteRetry: `${EXPERIMENTAL} (HTTPRouteRetry)`,
 };
@@ -253,6 +240,21 @@ function routesAcceptedOn(ctx: Context, check: Check, routes: string[], parent: 
         .toEqual({ route, accepted: 'True', resolved: 'True' });
     }
   });
+}
+
+/** Each condition a policy reports for one ancestor Gateway, as upstream's BackendTLSPolicyMustHaveCondition reads it. */
+function policyCondition(ctx: Context, check: Check, policy: string, gateway: string, type: string, statusValue: string, reason?: string): void {
+  check(`BackendTLSPolicy ${policy} reports ${type}=${statusValue}${reason ? ` (${reason})` : ''} for ${gateway}`, async () => {
+    const [gwNamespace, gwName] = gateway.split('/');
+    const c = findCondition((await ctx.status()).policyConditions('BackendTLSPolicy', INFRA, policy, gwNamespace, gwName), type);
+    expect([c?.status, reason === undefined ? undefined : c?.reason]).toEqual([statusValue, reason]);
+  });
+}
+
+/** Upstream's "latest conditions": every condition speaks for the object's current generation. */
+function latestConditions(conditions: Array<{ type: string; observedGeneration?: number }>, generation: number): void {
+  expect(conditions.length).toBeGreaterThan(0);
+  for (const c of conditions) expect([c.type, c.observedGeneration]).toEqual([c.type, generation]);
 }
 
 /** Marks an object as edited once, as an update through the API server would. */
@@ -1352,5 +1354,216 @@ suite(ENABLED ? 'GATEWAY-HTTP conformance against serve' : 'GATEWAY-HTTP conform
       expect(await eventually(served, { host: 'example.com', path: '/', backend: 'infra-backend-v1' })).toEqual([]);
     });
     check('gateway-remove-listener status lists only http after the edit', () => modifiedListeners(ctx, 'gateway-remove-listener', ['http']));
+  });
+
+  // TLS to backends: the tls-backend pods serve tls-checks-certificate (abc.example.com,
+  // other.example.com, spiffe://abc.example.com/test-identity), signed by tls-checks-ca-certificate.
+  const RECONCILE_CA = 'backendtlspolicy-reconcile-ca';
+  conformance('BackendTLSPolicy', {
+    ...manifests('backendtlspolicy.yaml'),
+    // Upstream changes the content of a CA ConfigMap the policy uses and watches traffic follow;
+    // a copy keeps the shared tls-checks-ca-certificate intact for the other checks.
+    edit: objects => {
+      const shared = conformanceRuntimeObjects(CLASS_NAME, CONTROLLER_NAME).find(o => o.kind === 'ConfigMap' && o.metadata.name === 'tls-checks-ca-certificate');
+      objects.push({ ...shared, metadata: { name: RECONCILE_CA, namespace: INFRA } });
+      const policy = objects.find(o => o.kind === 'BackendTLSPolicy' && o.metadata.name === 'reconcile-test')!;
+      policy.spec.validation.caCertificateRefs[0].name = RECONCILE_CA;
+    },
+  }, (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'backendtlspolicy-reencrypt', HTTPS], [INFRA, 'backendtlspolicy', SAME]]);
+    for (const gateway of [HTTPS, SAME]) {
+      policyCondition(ctx, check, 'normative-test', gateway, 'Accepted', 'True', 'Accepted');
+      policyCondition(ctx, check, 'normative-test', gateway, 'ResolvedRefs', 'True', 'ResolvedRefs');
+    }
+    for (const policy of ['host-mismatch', 'cert-mismatch']) {
+      policyCondition(ctx, check, policy, SAME, 'Accepted', 'True', 'Accepted');
+      policyCondition(ctx, check, policy, SAME, 'ResolvedRefs', 'True', 'ResolvedRefs');
+    }
+    requests(ctx, check, HTTPS, [{
+      host: 'https-listener.org', path: '/backendtlspolicy', port: 443, tls: true, namespace: INFRA, seen: { serverName: 'abc.example.com' },
+    }]);
+    requests(ctx, check, SAME, [
+      { host: 'abc.example.com', path: '/backendtlspolicy', namespace: INFRA, seen: { serverName: 'abc.example.com' } },
+      // As upstream sends it: the Host matches no route hostname, so any failure passes.
+      { host: 'abc.example.org', path: '/backendtlspolicy-host-mismatch', failure: true },
+      // Ours: through the route, the hostname the certificate does not cover makes the handshake fail.
+      { host: 'abc.example.com', path: '/backendtlspolicy-host-mismatch', status: 502 },
+      { host: 'abc.example.com', path: '/backendtlspolicy-cert-mismatch', failure: true },
+    ]);
+    check('a CA changed in the ConfigMap a policy uses is followed both ways', async () => {
+      const served = await ctx.scenario().gateway(SAME);
+      const reconcile: Exchange = { host: 'abc.example.com', path: '/backendtlspolicy-reconcile-test', namespace: INFRA, seen: { serverName: 'abc.example.com' } };
+      const setCa = (name: string) => ctx.scenario().rewrite(objects => {
+        const ca = conformanceRuntimeObjects(CLASS_NAME, CONTROLLER_NAME).find(o => o.kind === 'ConfigMap' && o.metadata.name === name);
+        objects.find(o => o.kind === 'ConfigMap' && o.metadata.name === RECONCILE_CA)!.data = { ...ca.data };
+      });
+      expect(await eventually(served, reconcile)).toEqual([]);
+      setCa('mismatch-ca-certificate');
+      expect(await eventually(served, { ...reconcile, failure: true })).toEqual([]);
+      setCa('tls-checks-ca-certificate');
+      expect(await eventually(served, reconcile)).toEqual([]);
+    });
+  });
+
+  conformance('BackendTLSPolicyConflictResolution', manifests('backendtlspolicy-conflict-resolution.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'backendtlspolicy-conflict-resolution', SAME]]);
+    for (const [accepted, conflicted] of [
+      ['conflicted-without-section-name-1', 'conflicted-without-section-name-2'],
+      ['conflicted-with-section-name-1', 'conflicted-with-section-name-2'],
+    ]) {
+      policyCondition(ctx, check, accepted, SAME, 'Accepted', 'True', 'Accepted');
+      policyCondition(ctx, check, conflicted, SAME, 'Accepted', 'False', 'Conflicted');
+    }
+    policyCondition(ctx, check, 'not-conflicted-with-section-name', SAME, 'Accepted', 'True', 'Accepted');
+    policyCondition(ctx, check, 'not-conflicted-without-section-name', SAME, 'Accepted', 'True', 'Accepted');
+    const sni = (p: string, serverName: string): Exchange => ({ host: 'abc.example.com', path: p, namespace: INFRA, seen: { serverName } });
+    requests(ctx, check, SAME, [
+      sni('/backendtlspolicy-conflicted-without-section-name', 'other.example.com'),
+      sni('/backendtlspolicy-conflicted-with-section-name', 'other.example.com'),
+      sni('/backendtlspolicy-not-conflicted-with-section-name', 'other.example.com'),
+      sni('/backendtlspolicy-not-conflicted-without-section-name', 'abc.example.com'),
+    ]);
+  });
+
+  conformance('BackendTLSPolicyInvalidCACertificateRef', manifests('backendtlspolicy-invalid-ca-certificate-ref.yaml'), (ctx, check) => {
+    routeCondition(ctx, check, [INFRA, 'backendtlspolicy-invalid-ca-certificate-ref'], SAME, 'Accepted', 'True');
+    for (const policy of ['nonexistent-ca-certificate-ref', 'malformed-ca-certificate-ref']) {
+      policyCondition(ctx, check, policy, SAME, 'Accepted', 'False', 'NoValidCACertificate');
+      policyCondition(ctx, check, policy, SAME, 'ResolvedRefs', 'False', 'InvalidCACertificateRef');
+      requests(ctx, check, SAME, [{ host: 'abc.example.com', path: `/backendtlspolicy-${policy}`, status: [500, 502, 503] }]);
+    }
+  });
+
+  conformance('BackendTLSPolicyInvalidKind', manifests('backendtlspolicy-invalid-kind.yaml'), (ctx, check) => {
+    routeCondition(ctx, check, [INFRA, 'backendtlspolicy-invalid-kind-test'], SAME, 'Accepted', 'True');
+    policyCondition(ctx, check, 'invalid-kind', SAME, 'Accepted', 'False', 'NoValidCACertificate');
+    policyCondition(ctx, check, 'invalid-kind', SAME, 'ResolvedRefs', 'False', 'InvalidKind');
+    requests(ctx, check, SAME, [{ host: 'abc.example.com', path: '/backendtlspolicy-invalid-kind', status: [500, 502, 503] }]);
+  });
+
+  conformance('BackendTLSPolicyObservedGenerationBump', manifests('backendtlspolicy-observed-generation-bump.yaml'), (ctx, check) => {
+    const policyOf = (status: StatusView) => status.object('BackendTLSPolicy', INFRA, 'observed-generation-bump');
+    check('before the edit, every ancestor condition speaks for the current generation', async () => {
+      const status = await ctx.status();
+      latestConditions(policyOf(status).status?.ancestors?.flatMap((a: any) => a.conditions ?? []) ?? [], policyOf(status).metadata.generation ?? 1);
+    });
+    check('after an edit of validation.hostname, the policy is Accepted and every ancestor condition carries observedGeneration 2', async () => {
+      await ctx.status();
+      ctx.scenario().rewrite(bumpGeneration('BackendTLSPolicy', 'observed-generation-bump', o => o.spec.validation.hostname = 'foo.example.com'));
+      const status = await ctx.scenario().status();
+      const [gwNamespace, gwName] = SAME.split('/');
+      expect(findCondition(status.policyConditions('BackendTLSPolicy', INFRA, 'observed-generation-bump', gwNamespace, gwName), 'Accepted')?.status).toBe('True');
+      latestConditions(policyOf(status).status?.ancestors?.flatMap((a: any) => a.conditions ?? []) ?? [], 2);
+    });
+  });
+
+  conformance('BackendTLSPolicySANValidation', manifests('backendtlspolicy-san.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'backendtlspolicy-san-test', SAME]]);
+    for (const policy of ['san-dns', 'san-dns-mismatch', 'san-uri', 'san-uri-mismatch', 'multiple-sans', 'multiple-mismatch-sans']) {
+      policyCondition(ctx, check, policy, SAME, 'Accepted', 'True', 'Accepted');
+    }
+    const ok = (p: string): Exchange => ({ host: 'abc.example.com', path: p, namespace: INFRA, seen: { serverName: 'abc.example.com' } });
+    requests(ctx, check, SAME, [
+      ok('/backendtlspolicy-san-dns'),
+      { host: 'abc.example.com', path: '/backendtlspolicy-san-dns-mismatch', failure: true },
+      ok('/backendtlspolicy-san-uri'),
+      { host: 'abc.example.com', path: '/backendtlspolicy-san-uri-mismatch', failure: true },
+      ok('/backendtlspolicy-multiple-sans'),
+      { host: 'abc.example.com', path: '/backendtlspolicy-multiple-mismatch-sans', failure: true },
+    ]);
+  });
+
+  const CLIENT_CERT_GW = `${INFRA}/gateway-tls-backend-client-certificate`;
+  conformance('GatewayTLSBackendClientCertificate', manifests('gateway-tls-backend-client-certificate.yaml'), (ctx, check) => {
+    routesAccepted(ctx, check, [[INFRA, 'gateway-tls-backend-client-certificate', CLIENT_CERT_GW]]);
+    policyCondition(ctx, check, 'gateway-tls-backend-client-certificate-test', CLIENT_CERT_GW, 'Accepted', 'True');
+    gatewayCondition(ctx, check, CLIENT_CERT_GW, 'ResolvedRefs', 'True', 'ResolvedRefs');
+    check('a request reaches the TLS backend, which saw the Gateway\'s client certificate', async () => {
+      const served = await ctx.scenario().gateway(CLIENT_CERT_GW);
+      const expected = runtimeKeyPair('tls-checks-client-certificate').cert;
+      const { problems } = await exchange(served, {
+        host: 'abc.example.com',
+        path: '/',
+        backend: 'tls-backend-with-client-cert-validation',
+        namespace: INFRA,
+        seen: { serverName: 'abc.example.com', peerCertificate: expected },
+      });
+      expect(problems).toEqual([]);
+    });
+  });
+
+  conformance('GatewayInvalidTLSBackendConfiguration', manifests('gateway-invalid-tls-backend-configuration.yaml'), (ctx, check) => {
+    for (const [name, reason] of [
+      ['gateway-client-certificate-nonexistent-secret', 'InvalidClientCertificateRef'],
+      ['gateway-client-certificate-unsupported-group', 'InvalidClientCertificateRef'],
+      ['gateway-client-certificate-unsupported-kind', 'InvalidClientCertificateRef'],
+      ['gateway-client-certificate-malformed-secret', 'InvalidClientCertificateRef'],
+      ['gateway-client-certificate-missing-reference-grant', 'RefNotPermitted'],
+    ]) {
+      check(`Gateway ${name} reports conditions for its current generation`, async () => {
+        const gw = (await ctx.status()).object('Gateway', INFRA, name);
+        latestConditions(gw.status?.conditions ?? [], gw.metadata.generation ?? 1);
+      });
+      gatewayCondition(ctx, check, `${INFRA}/${name}`, 'ResolvedRefs', 'False', reason);
+      gatewayCondition(ctx, check, `${INFRA}/${name}`, 'Accepted', 'True', 'Accepted');
+    }
+  });
+
+  // Frontend client certificate validation: the default applies to 443, perPort to 8443.
+  const validityClient = 'tls-validity-checks-client-certificate';
+  const perPortClient = 'tls-validity-checks-per-port-client-certificate';
+  conformance('GatewayFrontendClientCertificateValidation', manifests('gateway-with-clientcertificate-validation.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/client-validation-default`;
+    routesAccepted(ctx, check, [[INFRA, 'client-certificate-validation-https-test', gw], [INFRA, 'client-certificate-validation-https-test-no-hostname', gw]]);
+    const first = { host: 'example.org', path: '/', port: 443, tls: true } as const;
+    const second = { host: 'second-example.org', path: '/', port: 8443, tls: true } as const;
+    requests(ctx, check, gw, [
+      { ...first, clientSecret: validityClient, backend: 'infra-backend-v1' },
+      { ...first, clientSecret: perPortClient, refused: true },
+      { ...second, clientSecret: perPortClient, backend: 'infra-backend-v2' },
+      { ...second, clientSecret: validityClient, refused: true },
+    ]);
+  });
+
+  conformance('GatewayFrontendClientCertificateValidationInsecureFallback', manifests('gateway-with-clientcertificate-validation-insecure-fallback.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/client-validation-insecure-fallback`;
+    routesAccepted(ctx, check, [
+      [INFRA, 'client-cert-validation-insecure-fallback-test', gw], [INFRA, 'client-cert-validation-insecure-fallback-test-no-hostname', gw],
+    ]);
+    gatewayCondition(ctx, check, gw, 'InsecureFrontendValidationMode', 'True', 'ConfigurationChanged');
+    const first = { host: 'example.org', path: '/', port: 443, tls: true, backend: 'infra-backend-v1' } as const;
+    const second = { host: 'second-example.org', path: '/', port: 8443, tls: true, backend: 'infra-backend-v2' } as const;
+    requests(ctx, check, gw, [
+      { ...first, clientSecret: validityClient },
+      { ...first, clientSecret: perPortClient },
+      first,
+      { ...second, clientSecret: perPortClient },
+      { ...second, clientSecret: validityClient },
+      second,
+    ]);
+  });
+
+  conformance('GatewayFrontendInvalidDefaultClientCertificateValidation', manifests('gateway-invalid-default-frontend-client-certificate-validation.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/invalid-default-client-validation-config`;
+    listenerState(ctx, check, gw, 'http', { conditions: { ResolvedRefs: ['True'], Accepted: ['True'], Programmed: ['True'] } });
+    requests(ctx, check, gw, [{ host: 'example.org', path: '/', backend: 'infra-backend-v1' }]);
+    listenerState(ctx, check, gw, 'https', {
+      conditions: { ResolvedRefs: ['False', 'InvalidCACertificateRef'], Accepted: ['False', 'NoValidCACertificate'], Programmed: ['False'] },
+    });
+    requests(ctx, check, gw, [{ host: 'example.org', path: '/', port: 443, tls: true, refused: true }]);
+  });
+
+  conformance('GatewayInvalidFrontendClientCertificateValidation', manifests('gateway-with-invalid-clientcertificate-validation.yaml'), (ctx, check) => {
+    const gw = `${INFRA}/gateway-with-invalid-client-cert-validation`;
+    listenerState(ctx, check, gw, 'https', { conditions: { ResolvedRefs: ['True'], Accepted: ['True'], Programmed: ['True'] } });
+    for (const [listener, reason] of [
+      ['https-unresolved', 'InvalidCACertificateRef'],
+      ['https-invalid-kind', 'InvalidCACertificateKind'],
+      ['https-grant-missing', 'RefNotPermitted'],
+    ]) {
+      listenerState(ctx, check, gw, listener, {
+        conditions: { ResolvedRefs: ['False', reason], Accepted: ['False', 'NoValidCACertificate'], Programmed: ['False'] },
+      });
+    }
   });
 });
