@@ -9,6 +9,7 @@ import * as http2 from 'http2';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import * as tls from 'tls';
 import { stringify } from 'yaml';
 import { ServeHandle, startServe } from '../../src/runtime/serve';
 
@@ -319,4 +320,151 @@ export function tlsSecret(name: string, pair: KeyPair): object {
 
 export function statusOf(response: string): number {
   return Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1] ?? 0);
+}
+
+export interface RawResponse {
+  readonly status: number;
+  /** The head as received, status line and header lines. */
+  readonly head: string;
+  /** Header fields in order, names as sent. */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: Buffer;
+  /** The value of a header (case-insensitive name), undefined when absent. */
+  header(name: string): string | undefined;
+}
+
+/**
+ * A client connection that writes bytes as they are and parses the answers one by one, with
+ * their framing checked: Content-Length, chunked, or delimited by the server closing.
+ */
+export class RawClient {
+  static connect(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.off('error', reject);
+        resolve(new RawClient(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** The same over TLS, offering only http/1.1 by ALPN; the certificate is not checked. */
+  static connectTls(port: number, servername: string): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', servername, ALPNProtocols: ['http/1.1'], rejectUnauthorized: false }, () => {
+        socket.off('error', reject);
+        resolve(new RawClient(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  /** Resolves when the server ends the connection (FIN, reset or close). */
+  readonly closed: Promise<void>;
+  private buffer = Buffer.alloc(0);
+  private ended = false;
+  private wake: (() => void) | undefined;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.wake?.();
+    });
+    socket.on('error', () => undefined);
+    this.closed = new Promise(resolve => {
+      const done = () => {
+        this.ended = true;
+        this.wake?.();
+        resolve();
+      };
+      socket.once('end', done);
+      socket.once('close', done);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  write(data: string | Buffer): void {
+    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  }
+
+  /** The next answer on the connection; `bodiless` for the answer to a HEAD request. */
+  async next(bodiless = false, timeoutMs = 5_000): Promise<RawResponse> {
+    const limit = Date.now() + timeoutMs;
+    for (;;) {
+      const parsed = parseResponse(this.buffer, bodiless, this.ended);
+      if (parsed) {
+        this.buffer = this.buffer.subarray(parsed.used);
+        return parsed.response;
+      }
+      if (this.ended) throw new Error(`connection ended inside an answer: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`);
+      const left = limit - Date.now();
+      if (left <= 0) throw new Error(`no complete answer in ${timeoutMs} ms: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`);
+      await new Promise<void>(resolve => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Bytes received and not parsed as an answer. */
+  unread(): string {
+    return this.buffer.toString('latin1');
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+function parseResponse(buffer: Buffer, bodiless: boolean, ended: boolean): { response: RawResponse; used: number } | undefined {
+  const end = buffer.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const head = buffer.subarray(0, end).toString('latin1');
+  const [statusLine, ...lines] = head.split('\r\n');
+  const match = /^HTTP\/1\.[01] (\d{3}) /.exec(statusLine);
+  if (!match) throw new Error(`not a status line: ${JSON.stringify(statusLine)}`);
+  const status = Number(match[1]);
+  const headers = lines.map(line => {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Error(`not a header line: ${JSON.stringify(line)}`);
+    return [line.slice(0, colon), line.slice(colon + 1).trim()] as const;
+  });
+  const header = (name: string) => headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+  const response = (body: Buffer, used: number) => ({ response: { status, head, headers, body, header }, used });
+  let offset = end + 4;
+  if (bodiless || status < 200 || status === 204 || status === 304) return response(Buffer.alloc(0), offset);
+  if (header('transfer-encoding')?.toLowerCase() === 'chunked') {
+    const parts: Buffer[] = [];
+    for (;;) {
+      const lineEnd = buffer.indexOf('\r\n', offset);
+      if (lineEnd < 0) return undefined;
+      const size = parseInt(buffer.subarray(offset, lineEnd).toString('latin1'), 16);
+      if (Number.isNaN(size)) throw new Error('bad chunk size');
+      offset = lineEnd + 2;
+      if (size === 0) {
+        const trailerEnd = buffer.indexOf('\r\n', offset);
+        if (trailerEnd !== offset) return undefined;
+        return response(Buffer.concat(parts), offset + 2);
+      }
+      if (buffer.length < offset + size + 2) return undefined;
+      parts.push(buffer.subarray(offset, offset + size));
+      if (buffer.subarray(offset + size, offset + size + 2).toString('latin1') !== '\r\n') throw new Error('chunk not followed by CRLF');
+      offset += size + 2;
+    }
+  }
+  const length = header('content-length');
+  if (length !== undefined) {
+    const n = Number(length);
+    if (buffer.length < offset + n) return undefined;
+    return response(buffer.subarray(offset, offset + n), offset + n);
+  }
+  // Delimited by the close.
+  return ended ? response(buffer.subarray(offset), buffer.length) : undefined;
 }

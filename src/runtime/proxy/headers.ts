@@ -36,20 +36,23 @@ export function withoutNamed(headers: string[], named: ReadonlySet<string>): str
 }
 
 /**
- * The response headers a backend sent, minus hop-by-hop ones, as strings. Values with CR, LF
- * or NUL cannot come through undici's parser, so none is checked here again.
+ * The response headers a backend sent, minus hop-by-hop ones, as strings. undici hands them over
+ * as Buffers, the native pool as the latin1 strings llhttp decoded, which are kept as they are.
+ * Values with CR, LF or NUL cannot come through either parser, so none is checked here again.
  */
 export function responseHeaders(raw: readonly (Buffer | string)[]): string[] {
   const out: string[] = [];
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1');
+    const n = raw[i];
+    const name = typeof n === 'string' ? n : n.toString('latin1');
     const lower = name.toLowerCase();
+    const v = raw[i + 1];
     if (isHopByHop(lower)) {
-      if (lower === 'connection') named = connectionTokens(raw[i + 1].toString('latin1'));
+      if (lower === 'connection') named = connectionTokens(typeof v === 'string' ? v : v.toString('latin1'));
       continue;
     }
-    out.push(name, raw[i + 1].toString('latin1'));
+    out.push(name, typeof v === 'string' ? v : v.toString('latin1'));
   }
   return named && named.size > 0 ? withoutNamed(out, named) : out;
 }

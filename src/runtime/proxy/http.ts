@@ -6,6 +6,7 @@
  */
 import { IncomingMessage } from 'http';
 import { Http2ServerRequest } from 'http2';
+import { Socket } from 'net';
 import { PassThrough, Readable } from 'stream';
 import { TLSSocket } from 'tls';
 import { Dispatcher } from 'undici';
@@ -20,8 +21,25 @@ import { BackendIR, HttpRuleIR, MirrorIR } from '../../engine/translate';
 import { Endpoint, EndpointIndex } from '../endpoints';
 import { Metrics } from '../metrics';
 
-/** A request from node:http, or from node:http2's compatibility layer, which mirrors its surface. */
-export type ClientRequest = IncomingMessage | Http2ServerRequest;
+/**
+ * A request from the HTTP/1 front end (h1/): the fields routing reads, and its body as a stream
+ * made only when asked for, so that a request without one costs none.
+ */
+export interface StreamedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly rawHeaders: string[];
+  readonly httpVersionMajor: number;
+  readonly socket: Socket;
+  body(): Readable;
+}
+
+/** A request from the HTTP/1 front end, node:http, or node:http2's compatibility layer, which mirrors node:http's surface. */
+export type ClientRequest = IncomingMessage | Http2ServerRequest | StreamedRequest;
+
+function bodyOf(req: ClientRequest): Readable {
+  return req instanceof Readable ? req : req.body();
+}
 
 /**
  * What the proxy uses of a response: node:http's ServerResponse has it, and so has node:http2's
@@ -505,10 +523,11 @@ export function forwardedRequest(state: PortState, req: ClientRequest, routed: R
 function requestBody(
   ctx: ProxyContext, state: PortState, req: ClientRequest, forwarded: Forwarded, rule: readonly MirrorIR[], backend: readonly MirrorIR[],
 ): Readable {
-  if (rule.length === 0 && backend.length === 0) return req;
+  const body = bodyOf(req);
+  if (rule.length === 0 && backend.length === 0) return body;
   const main = new PassThrough();
-  req.pipe(main);
-  mirror(ctx, state, forwarded, req, rule, backend);
+  body.pipe(main);
+  mirror(ctx, state, forwarded, body, rule, backend);
   return main;
 }
 

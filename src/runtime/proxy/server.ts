@@ -2,13 +2,17 @@
  * The listening sockets. One server per bound address:port, opened or closed only when the set
  * of bindings changes; a reload otherwise just replaces the state each server reads, so
  * connections survive it. HTTP ports speak HTTP/1.1 and h2c (prior knowledge) on the same
- * socket, HTTPS ports offer h2 and http/1.1 by ALPN; both protocols reach one request handler,
- * through node:http2's compatibility objects for HTTP/2. The front end sits behind `Frontend`
- * so a faster one can replace it without touching routing.
+ * socket: HTTP/1 goes to the front end in h1/ (llhttp on a plain net socket), HTTP/2 to
+ * node:http2. HTTPS ports offer h2 and http/1.1 by ALPN, both on node:http2's secure server.
+ * Every protocol reaches one request handler; HTTP/2 through node:http2's compatibility objects.
  */
 import * as http from 'http';
 import * as http2 from 'http2';
 import * as net from 'net';
+import type * as tls from 'tls';
+import { PREFACE } from './h1/connection';
+import { Http1Connections } from './h1/connections';
+import { parseMode } from './h1/parser';
 import { ClientRequest, ClientResponse, handleRequest, PortState, ProxyContext } from './http';
 import { handleUpgrade } from './upgrade';
 import { Binding } from '../config';
@@ -45,11 +49,27 @@ const HTTP2_OPTIONS: http2.ServerOptions = {
   settings: { maxConcurrentStreams: 250 },
 };
 
-/** The client connection preface of RFC 9113 §3.4, which no HTTP/1 request line can start like. */
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-
 /** node:http2's secure server has closeIdleConnections for its HTTP/1.1 fallback; @types/node 20 omits it. */
-type Http1Carrier = (http.Server | http2.Http2SecureServer) & { closeIdleConnections(): void };
+type NodeHttp1 = (http.Server | http2.Http2SecureServer) & { closeIdleConnections(): void };
+
+/** Whichever object carries a port's HTTP/1.1 connections: what closing needs of it. */
+interface Http1Carrier {
+  /** Stops taking requests: idle connections close at once, busy ones after their answer. */
+  close(): void;
+  /** Closes the connections that became idle since. */
+  closeIdle(): void;
+}
+
+/** node:http's server (or the secure server's HTTP/1.1 fallback) as a carrier; `own` when it is not the listener. */
+function nodeCarrier(server: NodeHttp1, own: boolean): Http1Carrier {
+  return {
+    close: () => {
+      if (own) server.close();
+      server.closeIdleConnections();
+    },
+    closeIdle: () => server.closeIdleConnections(),
+  };
+}
 
 interface ListeningState extends PortState {
   readonly tls?: TlsCertificates;
@@ -59,18 +79,22 @@ class Frontend {
   state: ListeningState;
   /** The accepting server: a plain net.Server that sniffs for h2c, or the TLS server that negotiates by ALPN. */
   readonly listener: net.Server;
-  /** Holds the HTTP/1.1 connections node:http tracks for its timeouts and idle closing. */
+  /** Holds the HTTP/1.1 connections, for their timeouts and idle closing. */
   private readonly http1: Http1Carrier;
   private readonly http2: http2.Http2Server | http2.Http2SecureServer;
+  /** node:http's server fed by `sniff`, when llhttp cannot be used directly (see h1/parser.ts). */
+  private readonly nodeHttp1: http.Server | undefined;
   /** Every accepted socket (raw, under any TLS), so that a drain can cut what is left at its bound. */
   private readonly sockets = new Set<net.Socket>();
-  /** Cleartext sockets whose first bytes have not yet told their protocol. */
+  /** Cleartext sockets whose first bytes have not yet told their protocol (node:http fallback only). */
   private readonly sniffing = new Set<net.Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private closing = false;
 
   constructor(readonly binding: Binding, state: ListeningState, private readonly ctx: ProxyContext, private readonly timeouts: ClientTimeouts) {
     this.state = state;
+    const onRequest = (req: ClientRequest, res: ClientResponse) => handleRequest(this.ctx, this.state, req, res);
+    const onUpgrade = (req: ClientRequest, socket: net.Socket, head: Buffer) => handleUpgrade(this.ctx, this.state, req, socket, head);
     if (binding.protocol === 'HTTPS') {
       const secure = http2.createSecureServer({
         ...HTTP2_OPTIONS,
@@ -80,23 +104,57 @@ class Frontend {
         handshakeTimeout: timeouts.headersMs,
         SNICallback: (name, cb) => cb(null, this.state.tls ? contextForServerName(this.state.tls, name) : undefined),
       });
-      // The HTTP/1.1 fallback reads these from the server object; node:http2 takes no option for them.
-      Object.assign(secure, http1Settings(timeouts));
       secure.on('connection', (socket: net.Socket) => this.accepted(socket));
       this.listener = this.http2 = secure;
-      this.http1 = secure as Http1Carrier;
+      const mode = parseMode();
+      // node:http2 takes every TLS connection in one 'secureConnection' listener and passes those
+      // that chose http/1.1 to node:http; with the listener put behind an ALPN switch, they come
+      // here instead. Should node:http2 be built differently, its own HTTP/1.1 fallback serves.
+      const [forHttp2, ...others] = secure.listeners('secureConnection') as ((socket: tls.TLSSocket) => void)[];
+      if (mode && forHttp2 && others.length === 0) {
+        const h1 = new Http1Connections({ mode, headersMs: timeouts.headersMs, idleMs: timeouts.idleMs, onRequest, onUpgrade });
+        secure.removeListener('secureConnection', forHttp2);
+        secure.on('secureConnection', (socket: tls.TLSSocket) => {
+          if (socket.alpnProtocol === 'h2') forHttp2.call(secure, socket);
+          else h1.accept(socket);
+        });
+        this.http1 = h1;
+      } else {
+        // The HTTP/1.1 fallback reads these from the server object; node:http2 takes no option for them.
+        Object.assign(secure, http1Settings(timeouts));
+        secure.on('upgrade', onUpgrade);
+        this.http1 = nodeCarrier(secure as NodeHttp1, false);
+      }
     } else {
-      this.http1 = http.createServer({ ...http1Settings(timeouts), noDelay: true });
       this.http2 = http2.createServer(HTTP2_OPTIONS);
-      this.listener = net.createServer({ noDelay: true }, socket => {
-        this.accepted(socket);
-        this.sniff(socket);
-      });
+      const mode = parseMode();
+      if (mode) {
+        const h1 = new Http1Connections({
+          mode,
+          headersMs: timeouts.headersMs,
+          idleMs: timeouts.idleMs,
+          onRequest,
+          onUpgrade,
+          onH2c: (socket, seen) => this.toHttp2(socket, seen),
+        });
+        // Half-open: a client may send its request and shut its side; the answer still goes out.
+        this.listener = net.createServer({ noDelay: true, allowHalfOpen: true }, socket => {
+          this.accepted(socket);
+          h1.accept(socket);
+        });
+        this.http1 = h1;
+      } else {
+        const server = this.nodeHttp1 = http.createServer({ ...http1Settings(timeouts), noDelay: true });
+        server.on('upgrade', onUpgrade);
+        this.listener = net.createServer({ noDelay: true }, socket => {
+          this.accepted(socket);
+          this.sniff(socket, server);
+        });
+        this.http1 = nodeCarrier(server as NodeHttp1, true);
+      }
     }
-    const onRequest = (req: ClientRequest, res: ClientResponse) => handleRequest(this.ctx, this.state, req, res);
-    this.http1.on('request', onRequest);
-    if (this.http2 !== this.http1) this.http2.on('request', onRequest);
-    this.http1.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => handleUpgrade(this.ctx, this.state, req, socket, head));
+    this.http2.on('request', onRequest);
+    this.nodeHttp1?.on('request', onRequest);
     this.http2.on('session', (session: http2.ServerHttp2Session) => this.track(session));
   }
 
@@ -105,11 +163,18 @@ class Frontend {
     socket.once('close', () => this.sockets.delete(socket));
   }
 
+  /** An h2c connection, with the bytes read while telling its protocol put back for node:http2. */
+  private toHttp2(socket: net.Socket, seen: Buffer): void {
+    socket.pause();
+    socket.unshift(seen);
+    this.http2.emit('connection', socket);
+  }
+
   /**
    * Reads until the bytes either are the HTTP/2 preface or cannot be, then hands the socket to
    * the matching server with those bytes put back, once per connection.
    */
-  private sniff(socket: net.Socket): void {
+  private sniff(socket: net.Socket, server: http.Server): void {
     let seen: Buffer | undefined;
     const drop = () => socket.destroy();
     const forget = () => this.sniffing.delete(socket);
@@ -124,11 +189,12 @@ class Frontend {
       socket.off('close', forget);
       socket.setTimeout(0);
       forget();
+      if (h2) return this.toHttp2(socket, seen);
       socket.pause();
       socket.unshift(seen);
-      (h2 ? this.http2 : this.http1).emit('connection', socket);
-      // node:http2 reads what was put back by itself; node:http parses it as the stream flows again.
-      if (!h2) socket.resume();
+      server.emit('connection', socket);
+      // node:http parses what was put back as the stream flows again.
+      socket.resume();
     };
     this.sniffing.add(socket);
     socket.on('data', onData);
@@ -153,7 +219,7 @@ class Frontend {
         this.listener.off('error', onError);
         // node:http starts its timeout sweeps and connection tracking on 'listening', which a
         // server fed sockets through 'connection' events never emits of its own accord.
-        if (this.http1 !== this.listener) this.http1.emit('listening');
+        this.nodeHttp1?.emit('listening');
         resolve();
       });
     });
@@ -170,16 +236,15 @@ class Frontend {
     this.closing = true;
     return new Promise(resolve => {
       this.listener.close(() => resolve());
-      if (this.http1 !== this.listener) this.http1.close();
-      this.closeIdle();
+      this.http1.close();
       this.sessions.forEach(s => s.close());
       this.sniffing.forEach(s => s.destroy());
     });
   }
 
-  /** A connection that was busy when close() began becomes idle later; node does not recheck it. */
+  /** A connection that was busy when close() began becomes idle later; node:http does not recheck it. */
   closeIdle(): void {
-    this.http1.closeIdleConnections();
+    this.http1.closeIdle();
   }
 
   /** Ends every connection still open, mid-request or not. */

@@ -2,11 +2,10 @@
  * Connection upgrades (WebSocket and any other `Upgrade:`): routed like any request, then the
  * client socket and the backend socket are spliced together once the backend says 101.
  */
-import { IncomingMessage } from 'http';
 import { Duplex } from 'stream';
 import { Dispatcher } from 'undici';
 import { filterPlan } from './filters';
-import { forwardedRequest, pickBackend, PortState, ProxyContext, routeRequest } from './http';
+import { ClientRequest, forwardedRequest, pickBackend, PortState, ProxyContext, routeRequest } from './http';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request', 404: 'Not Found', 421: 'Misdirected Request', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
@@ -30,7 +29,8 @@ function headLines(raw: readonly (Buffer | string)[], skip?: ReadonlySet<string>
 /** Framing of a relayed non-101 answer is redone: its body is sent close-delimited. */
 const REFRAMED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
 
-export function handleUpgrade(ctx: ProxyContext, state: PortState, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+/** `socket` is the client's, paused, with `head` the bytes already read after the request head. */
+export function handleUpgrade(ctx: ProxyContext, state: PortState, req: ClientRequest, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
   const routed = routeRequest(state, req);
   if (typeof routed === 'number') return rawReply(socket, routed);

@@ -1,12 +1,15 @@
 /**
- * Connections to backends: one undici Pool per endpoint and protocol, kept across config
+ * Connections to backends: one pool per endpoint and way of speaking to it, kept across config
  * reloads so an endpoint that stays keeps its warm connections, plus passive ejection of
- * endpoints that refuse connections.
+ * endpoints that refuse connections. Plain HTTP/1.1 goes through the native Http1Pool (the hot
+ * path); h2c, TLS and upgrades go through undici.
  */
-import { Pool } from 'undici';
+import { Dispatcher, Pool } from 'undici';
+import { Http1Pool } from './pool/http1-pool';
+import { READ_MODE } from './pool/llhttp';
 import { BackendIR } from '../../engine/translate';
 import { Endpoint, EndpointSet } from '../endpoints';
-import { upstreamTlsOptions } from '../tls';
+import { upstreamTlsOptions, withServerName } from '../tls';
 
 /** How long an endpoint that failed to connect is skipped while others remain. */
 const EJECTION_MS = 5_000;
@@ -14,7 +17,17 @@ const EJECTION_MS = 5_000;
 /** Below the 5 s keep-alive that Node and Go servers default to, so we close first and rarely reuse a dying socket. */
 const IDLE_KEEP_ALIVE_MS = 4_000;
 
+/** Connect timeout for every kind of pool. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export type UpstreamProtocol = 'http1' | 'h2c';
+
+/** What the proxy asks of a pool, whichever kind it is. */
+export interface Upstream {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
 
 /** appProtocol values that mean HTTP/2 without TLS, with prior knowledge. */
 export function protocolOf(appProtocol: string | undefined): UpstreamProtocol {
@@ -23,31 +36,58 @@ export function protocolOf(appProtocol: string | undefined): UpstreamProtocol {
 
 export class Upstreams {
   /** Endpoint origin → pools to it, one per way of speaking to it (protocol, TLS settings). */
-  private readonly pools = new Map<string, Map<string, Pool>>();
+  private readonly pools = new Map<string, Map<string, Upstream>>();
   private readonly ejectedUntil = new Map<string, number>();
 
-  /** The pool for requests to `endpoint` of `backend`, speaking the backend's protocol. */
-  pool(endpoint: Endpoint, backend: BackendIR): Pool {
+  /**
+   * The pool for requests to `endpoint` of `backend`, speaking the backend's protocol. Plain
+   * HTTP/1.1 gets an Http1Pool, which hands upgrades to an undici pool of the same endpoint.
+   */
+  pool(endpoint: Endpoint, backend: BackendIR): Upstream {
     const protocol = protocolOf(backend.appProtocol);
     const tls = backend.tls ? upstreamTlsOptions(backend) : undefined;
     const variant = tls ? `${protocol} tls ${backendTlsKey(backend)}` : protocol;
-    let pools = this.pools.get(endpoint.origin);
-    if (!pools) this.pools.set(endpoint.origin, pools = new Map());
+    const pools = this.poolsOf(endpoint.origin);
     let pool = pools.get(variant);
     if (!pool) {
-      pool = new Pool(tls ? endpoint.origin.replace(/^http:/, 'https:') : endpoint.origin, {
+      if (protocol === 'http1' && !tls && READ_MODE !== undefined) {
+        pool = new Http1Pool(endpoint.origin, {
+          idleTimeoutMs: IDLE_KEEP_ALIVE_MS,
+          connectTimeoutMs: CONNECT_TIMEOUT_MS,
+          fallback: () => this.undici(endpoint.origin, 'http1 undici', 'http1', undefined),
+        });
+        pools.set(variant, pool);
+      } else {
+        pool = this.undici(endpoint.origin, variant, protocol, tls);
+      }
+    }
+    return pool;
+  }
+
+  private poolsOf(origin: string): Map<string, Upstream> {
+    let pools = this.pools.get(origin);
+    if (!pools) this.pools.set(origin, pools = new Map());
+    return pools;
+  }
+
+  /** The undici pool for `variant` of `origin`, made on first use. */
+  private undici(origin: string, variant: string, protocol: UpstreamProtocol, tls: ReturnType<typeof upstreamTlsOptions> | undefined): Upstream {
+    const pools = this.poolsOf(origin);
+    let pool = pools.get(variant);
+    if (!pool) {
+      const undici = new Pool(tls ? origin.replace(/^http:/, 'https:') : origin, {
         keepAliveTimeout: IDLE_KEEP_ALIVE_MS,
         keepAliveMaxTimeout: IDLE_KEEP_ALIVE_MS,
         // Timeouts are the route's business (HTTPRoute timeouts, enforced by the proxy's sweep).
         headersTimeout: 0,
         bodyTimeout: 0,
         // Pool hands `connect` options to its connector, the only place useH2c and TLS take effect.
-        connect: { timeout: 5_000, ...(protocol === 'h2c' && !tls ? { useH2c: true } : {}), ...(tls ?? {}) },
+        connect: { timeout: CONNECT_TIMEOUT_MS, ...(protocol === 'h2c' && !tls ? { useH2c: true } : {}), ...(tls ?? {}) },
         ...(protocol === 'h2c' ? { allowH2: true } : {}),
       });
       // A pool with no request in flight has nothing to report to; its errors are the requests'.
-      pool.on('connectionError', () => undefined);
-      pools.set(variant, pool);
+      undici.on('connectionError', () => undefined);
+      pools.set(variant, pool = tls ? withServerName(undici, tls) : undici);
     }
     return pool;
   }
@@ -99,6 +139,12 @@ export class Upstreams {
 }
 
 /** What tells two TLS setups for the same endpoint apart: a policy's settings, not its identity. */
+const tlsKeys = new WeakMap<object, string>();
+
 function backendTlsKey(backend: BackendIR): string {
-  return JSON.stringify(backend.tls);
+  // Once per IR object, not per request: a config's IR lives until the next reload.
+  const tls = backend.tls!;
+  let key = tlsKeys.get(tls);
+  if (key === undefined) tlsKeys.set(tls, key = JSON.stringify(tls));
+  return key;
 }
