@@ -604,6 +604,19 @@ describe('Upstreams', () => {
     await upstreams.close();
   });
 
+  test('gives every backend undici when CDK8S_GATEWAY_UPSTREAM=undici', async () => {
+    process.env.CDK8S_GATEWAY_UPSTREAM = 'undici';
+    try {
+      const upstreams = new Upstreams();
+      const pool = upstreams.pool({ address: '127.0.0.1', port: 1, origin: 'http://127.0.0.1:1' }, backendOf());
+      expect(pool).not.toBeInstanceOf(Http1Pool);
+      expect(pool.constructor.name).toBe('Pool');
+      await upstreams.close();
+    } finally {
+      delete process.env.CDK8S_GATEWAY_UPSTREAM;
+    }
+  });
+
   test('sends an upgrade through undici behind the native pool and hands over the backend socket', async () => {
     const backend = await backendServer((_req, s) => {
       s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n');

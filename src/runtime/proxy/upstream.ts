@@ -22,6 +22,15 @@ const CONNECT_TIMEOUT_MS = 5_000;
 
 export type UpstreamProtocol = 'http1' | 'h2c';
 
+/**
+ * Whether plain HTTP/1.1 backends get the native pool: when this Node's parser passed the
+ * pool's self-test, unless CDK8S_GATEWAY_UPSTREAM=undici asks for undici everywhere (an escape
+ * hatch, and the way to compare the two).
+ */
+function nativePool(): boolean {
+  return READ_MODE !== undefined && process.env.CDK8S_GATEWAY_UPSTREAM !== 'undici';
+}
+
 /** What the proxy asks of a pool, whichever kind it is. */
 export interface Upstream {
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
@@ -50,7 +59,7 @@ export class Upstreams {
     const pools = this.poolsOf(endpoint.origin);
     let pool = pools.get(variant);
     if (!pool) {
-      if (protocol === 'http1' && !tls && READ_MODE !== undefined) {
+      if (protocol === 'http1' && !tls && nativePool()) {
         pool = new Http1Pool(endpoint.origin, {
           idleTimeoutMs: IDLE_KEEP_ALIVE_MS,
           connectTimeoutMs: CONNECT_TIMEOUT_MS,
