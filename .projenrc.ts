@@ -18,7 +18,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   // Runtime-only libraries used by the engine and the CLI; jsii requires them bundled,
   // and none of them appears in the public API.
-  bundledDeps: ['yaml@^2.9.1', '@bufbuild/cel@0.6.1', '@bufbuild/re2@0.6.1', '@bufbuild/protobuf@^2.17.0', 'undici@7.30.2'],
+  bundledDeps: ['yaml@^2.9.1', '@bufbuild/cel@0.6.1', '@bufbuild/re2@0.6.1', '@bufbuild/protobuf@^2.17.0', 'undici@7.30.2', '@kubernetes/client-node@1.4.0'],
   jestOptions: {
     // Never rewrite snapshots in a test run: a changed synth output must fail.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
