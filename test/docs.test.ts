@@ -51,7 +51,7 @@ function toRunnable(source: string): string {
 }
 
 // Reference pages (measurements, design notes) carry no runnable example; every other page is a guide.
-const REFERENCE_PAGES = new Set(['benchmarks.md', 'conformance.md', 'architecture.md']);
+const REFERENCE_PAGES = new Set(['benchmarks.md', 'conformance.md', 'architecture.md', 'data-plane.md']);
 // The README's opening example is held to the same standard as the guides.
 const pages = [
   '../README.md',
