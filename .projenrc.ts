@@ -23,7 +23,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // Never rewrite snapshots in a test run: a changed synth output must fail.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/', '/src/engine/schema/generated/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/', '/src/engine/schema/generated/', '/src/crds/'],
       testTimeout: 30_000,
     },
   },
@@ -32,7 +32,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     compilerOptions: {},
   },
   gitignore: ['/dist/', '/.bench/'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/scripts/', '/docs/', '/.ci/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/bench/', '/scripts/', '/docs/', '/.ci/', '/Dockerfile', '/.dockerignore'] },
 });
 
 // The project's toolchain pins (see the feasibility notes in the repo history):
@@ -56,6 +56,10 @@ project.addTask('gen:imports', {
 project.addTask('gen:schemas', {
   description: 'Regenerate the validation schemas in src/engine/schema/generated from the Gateway API CRDs',
   exec: 'ts-node --project test/tsconfig.json scripts/gen-schemas.ts',
+});
+project.addTask('gen:crds', {
+  description: 'Regenerate the Gateway API install manifests in src/crds from the Gateway API CRDs',
+  exec: 'ts-node --project test/tsconfig.json scripts/gen-crds.ts',
 });
 
 // The main job: synthesize and validate every example into dist/.

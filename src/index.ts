@@ -9,3 +9,5 @@ export * from './backend';
 export * from './http-route';
 export * from './canary-route';
 export * from './reference-grant';
+export * from './controller';
+export * from './crds';
