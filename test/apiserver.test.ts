@@ -1,0 +1,514 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { EXAMPLES } from '../examples';
+import { TestApiServer } from './util/apiserver';
+import { SHARED_DIR } from './util/shared';
+
+const CRD_DIR = path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard');
+const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+const GW = '/apis/gateway.networking.k8s.io/v1';
+
+interface Run { code: number; stdout: string; stderr: string }
+
+/** kubectl as a child process: the server runs in this process, so the call must not block. */
+function kubectl(kubeconfig: string, args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function call(server: TestApiServer, method: string, urlPath: string, body?: unknown, contentType = 'application/json') {
+  const res = await fetch(server.url + urlPath, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': contentType },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() as any };
+}
+
+/** A watch stream read line by line. */
+class WatchStream {
+  static async open(server: TestApiServer, urlPath: string): Promise<WatchStream> {
+    const abort = new AbortController();
+    const res = await fetch(server.url + urlPath, { signal: abort.signal });
+    return new WatchStream(res, abort);
+  }
+
+  private buffer = '';
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly decoder = new TextDecoder();
+
+  private constructor(readonly response: Response, private readonly abort: AbortController) {
+    this.reader = response.body!.getReader();
+  }
+
+  /** The next event, or undefined when the server ended the stream. */
+  async next(): Promise<any | undefined> {
+    for (;;) {
+      const nl = this.buffer.indexOf('\n');
+      if (nl >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        return JSON.parse(line);
+      }
+      const { value, done } = await this.reader.read();
+      if (done) return undefined;
+      this.buffer += this.decoder.decode(value, { stream: true });
+    }
+  }
+
+  /** Events until one satisfies `pred` (included). */
+  async until(pred: (e: any) => boolean): Promise<any[]> {
+    const seen: any[] = [];
+    for (;;) {
+      const e = await this.next();
+      if (e === undefined) throw new Error(`watch ended before the expected event; saw ${JSON.stringify(seen.map((x) => x.type))}`);
+      seen.push(e);
+      if (pred(e)) return seen;
+    }
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+/** The informer probe's JSON lines, awaited one condition at a time. */
+class Probe {
+  readonly events: any[] = [];
+  private waiters: Array<() => void> = [];
+  private stderr = '';
+  private readonly child;
+
+  constructor(kubeconfig: string) {
+    this.child = spawn(process.execPath, [path.join(__dirname, 'util', 'apiserver', 'informer-probe.mjs'), kubeconfig, 'gateway.networking.k8s.io', 'v1', 'httproutes', 'default'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buffer = '';
+    this.child.stdout.on('data', (d) => {
+      buffer += d;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        this.events.push(JSON.parse(buffer.slice(0, nl)));
+        buffer = buffer.slice(nl + 1);
+      }
+      this.waiters.forEach((w) => w());
+    });
+    this.child.stderr.on('data', (d) => { this.stderr += d; });
+  }
+
+  count(event: string): number {
+    return this.events.filter((e) => e.event === event).length;
+  }
+
+  async until(pred: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred()) {
+      if (Date.now() > deadline) throw new Error(`informer probe: no ${what}; saw ${JSON.stringify(this.events)} ${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 100);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+      this.waiters = [];
+    }
+  }
+
+  added(name: string): () => boolean {
+    return () => this.events.some((e) => e.event === 'add' && e.name === name);
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
+}
+
+function route(name: string, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: 'default', ...extra },
+    spec: { parentRefs: [{ name: 'gw' }], hostnames: ['a.example.com'] },
+  };
+}
+
+const routesUrl = `${GW}/namespaces/default/httproutes`;
+
+describe('the test API server, raw protocol', () => {
+  let server: TestApiServer;
+  beforeEach(async () => { server = await TestApiServer.start({ crdDir: CRD_DIR, bookmarkIntervalMs: 200, historySize: 20 }); });
+  afterEach(() => server.close());
+
+  test('serves discovery for the core kinds and the Gateway API CRDs', async () => {
+    const core = await call(server, 'GET', '/api/v1');
+    expect(core.body.resources.map((r: any) => r.name)).toEqual(expect.arrayContaining(['namespaces', 'services', 'secrets', 'configmaps', 'services/status']));
+    const gw = await call(server, 'GET', GW);
+    const gateways = gw.body.resources.find((r: any) => r.name === 'gateways');
+    expect(gateways).toMatchObject({ kind: 'Gateway', namespaced: true, shortNames: ['gtw'] });
+    expect(gw.body.resources.map((r: any) => r.name)).toContain('httproutes/status');
+    const groups = await call(server, 'GET', '/apis');
+    expect(groups.body.groups.map((g: any) => g.name)).toEqual(expect.arrayContaining(['gateway.networking.k8s.io', 'discovery.k8s.io', 'coordination.k8s.io']));
+  });
+
+  test('stores an object with uid, creationTimestamp, resourceVersion and generation 1', async () => {
+    const created = await call(server, 'POST', routesUrl, route('r1'));
+    expect(created.status).toBe(201);
+    expect(created.body.metadata).toMatchObject({ generation: 1, namespace: 'default' });
+    expect(created.body.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.body.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Number(created.body.metadata.resourceVersion)).toBeGreaterThan(0);
+    // the CRD's defaults: parentRef group and kind, a rule's default match when rules exist
+    expect(created.body.spec.parentRefs[0]).toMatchObject({ group: 'gateway.networking.k8s.io', kind: 'Gateway' });
+  });
+
+  test('gives a new Gateway the CRD default status, waiting for a controller', async () => {
+    const gw = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw' }, spec: { gatewayClassName: 'c', listeners: [{ name: 'h', port: 80, protocol: 'HTTP' }] }, status: { conditions: [] } };
+    const created = await call(server, 'POST', `${GW}/namespaces/default/gateways`, gw);
+    expect(created.body.status.conditions).toEqual(expect.arrayContaining([
+      expect.objectContaining({ type: 'Accepted', status: 'Unknown', reason: 'Pending', message: 'Waiting for controller' }),
+    ]));
+    expect(created.body.status.conditions[0].observedGeneration).toBeUndefined();
+  });
+
+  test('rejects a duplicate create with 409 AlreadyExists', async () => {
+    await call(server, 'POST', routesUrl, route('r1'));
+    const again = await call(server, 'POST', routesUrl, route('r1'));
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'AlreadyExists', code: 409 });
+  });
+
+  test('rejects an invalid custom resource with 422 and field causes', async () => {
+    const bad = route('r1');
+    bad.spec.hostnames = ['-bad'];
+    const res = await call(server, 'POST', routesUrl, bad);
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ reason: 'Invalid', code: 422, details: { name: 'r1', kind: 'HTTPRoute', group: 'gateway.networking.k8s.io' } });
+    expect(res.body.details.causes[0]).toMatchObject({ reason: 'FieldValueInvalid', field: 'spec.hostnames[0]' });
+    expect(res.body.message).toMatch(/^HTTPRoute.gateway.networking.k8s.io "r1" is invalid: spec.hostnames\[0\]: Invalid value: "-bad"/);
+  });
+
+  test('rejects an object in a namespace that does not exist', async () => {
+    const res = await call(server, 'POST', `${GW}/namespaces/nowhere/httproutes`, { ...route('r1'), metadata: { name: 'r1' } });
+    expect(res.status).toBe(404);
+    expect(res.body.message).toBe('namespaces "nowhere" not found');
+  });
+
+  test('rejects a custom resource PUT without resourceVersion (422) or with a stale one (409)', async () => {
+    const created = (await call(server, 'POST', routesUrl, route('r1'))).body;
+    const { resourceVersion, ...meta } = created.metadata;
+    const without = await call(server, 'PUT', `${routesUrl}/r1`, { ...created, metadata: meta });
+    expect(without.status).toBe(422);
+    expect(without.body.details.causes[0].field).toBe('metadata.resourceVersion');
+    const ok = await call(server, 'PUT', `${routesUrl}/r1`, { ...created, spec: { ...created.spec, hostnames: ['b.example.com'] } });
+    expect(ok.status).toBe(200);
+    const stale = await call(server, 'PUT', `${routesUrl}/r1`, created);
+    expect(stale.status).toBe(409);
+    expect(stale.body.reason).toBe('Conflict');
+  });
+
+  test('rejects a strategic merge patch on a custom resource with 415', async () => {
+    await call(server, 'POST', routesUrl, route('r1'));
+    const res = await call(server, 'PATCH', `${routesUrl}/r1`, { spec: { hostnames: ['b.example.com'] } }, 'application/strategic-merge-patch+json');
+    expect(res.status).toBe(415);
+    expect(res.body.reason).toBe('UnsupportedMediaType');
+  });
+
+  test('bumps generation on spec changes only', async () => {
+    await call(server, 'POST', routesUrl, route('r1'));
+    const labelled = await call(server, 'PATCH', `${routesUrl}/r1`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
+    expect(labelled.body.metadata.generation).toBe(1);
+    const status = await call(server, 'PATCH', `${routesUrl}/r1/status`, { status: { parents: [] } }, 'application/merge-patch+json');
+    expect(status.status).toBe(200);
+    expect(status.body.metadata.generation).toBe(1);
+    const spec = await call(server, 'PATCH', `${routesUrl}/r1`, [{ op: 'replace', path: '/spec/hostnames', value: ['c.example.com'] }], 'application/json-patch+json');
+    expect(spec.body.metadata.generation).toBe(2);
+    expect(spec.body.spec.hostnames).toEqual(['c.example.com']);
+  });
+
+  test('writes status only through the status subresource', async () => {
+    const created = (await call(server, 'POST', routesUrl, route('r1'))).body;
+    const parents = [{ parentRef: { name: 'gw' }, controllerName: 'example.com/c', conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: '', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }] }];
+    const viaMain = await call(server, 'PUT', `${routesUrl}/r1`, { ...created, status: { parents } });
+    expect(viaMain.body.status).toBeUndefined();
+    const viaStatus = await call(server, 'PUT', `${routesUrl}/r1/status`, { ...viaMain.body, spec: { hostnames: ['ignored.example.com'] }, status: { parents } });
+    expect(viaStatus.status).toBe(200);
+    expect(viaStatus.body.status.parents[0].controllerName).toBe('example.com/c');
+    expect(viaStatus.body.spec.hostnames).toEqual(['a.example.com']);
+  });
+
+  test('lists with label and field selectors and the current resourceVersion', async () => {
+    await call(server, 'POST', routesUrl, route('r1', { labels: { app: 'x' } }));
+    await call(server, 'POST', routesUrl, route('r2', { labels: { app: 'y' } }));
+    const byLabel = await call(server, 'GET', `${routesUrl}?labelSelector=${encodeURIComponent('app in (x,z)')}`);
+    expect(byLabel.body.items.map((o: any) => o.metadata.name)).toEqual(['r1']);
+    const byField = await call(server, 'GET', `${GW}/httproutes?fieldSelector=metadata.name%3Dr2`);
+    expect(byField.body.items.map((o: any) => o.metadata.name)).toEqual(['r2']);
+    expect(byField.body.metadata.resourceVersion).toBe(server.resourceVersion);
+  });
+
+  test('streams ADDED, MODIFIED and DELETED after the given resourceVersion, and bookmarks', async () => {
+    const rv = (await call(server, 'GET', routesUrl)).body.metadata.resourceVersion;
+    const watch = await WatchStream.open(server, `${routesUrl}?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true`);
+    try {
+      await call(server, 'POST', routesUrl, route('r1'));
+      await call(server, 'PATCH', `${routesUrl}/r1`, { spec: { hostnames: ['b.example.com'] } }, 'application/merge-patch+json');
+      await call(server, 'DELETE', `${routesUrl}/r1`);
+      const events = await watch.until((e) => e.type === 'BOOKMARK');
+      expect(events.filter((e) => e.type !== 'BOOKMARK').map((e) => `${e.type} ${e.object.metadata.generation}`)).toEqual(['ADDED 1', 'MODIFIED 2', 'DELETED 2']);
+      expect(events[events.length - 1].object.metadata.resourceVersion).toBe(server.resourceVersion);
+    } finally {
+      watch.close();
+    }
+  });
+
+  test('replays the current objects as ADDED to a watch without resourceVersion', async () => {
+    await call(server, 'POST', routesUrl, route('r1'));
+    const watch = await WatchStream.open(server, `${routesUrl}?watch=true`);
+    try {
+      const [first] = await watch.until(() => true);
+      expect(first).toMatchObject({ type: 'ADDED', object: { kind: 'HTTPRoute', metadata: { name: 'r1' } } });
+    } finally {
+      watch.close();
+    }
+  });
+
+  test('answers a watch from a compacted resourceVersion with a 410 Expired ERROR event', async () => {
+    for (let i = 0; i < 30; i++) await call(server, 'POST', routesUrl, route(`r${i}`));
+    const watch = await WatchStream.open(server, `${routesUrl}?watch=1&resourceVersion=2`);
+    const event = await watch.next();
+    expect(event).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
+    expect(await watch.next()).toBeUndefined();
+  });
+
+  test('ends a watch at timeoutSeconds and when the test ends all watches', async () => {
+    const timed = await WatchStream.open(server, `${routesUrl}?watch=1&timeoutSeconds=1`);
+    const started = Date.now();
+    expect(await timed.next()).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+
+    const open = await WatchStream.open(server, `${routesUrl}?watch=1&resourceVersion=${server.resourceVersion}`);
+    server.endWatches();
+    expect(await open.next()).toBeUndefined();
+  });
+
+  test('goes unreachable and comes back on the same address', async () => {
+    const url = server.url;
+    await server.goOffline();
+    await expect(fetch(url + '/version')).rejects.toThrow();
+    await server.goOnline();
+    expect(server.url).toBe(url);
+    expect((await call(server, 'GET', '/version')).body.gitVersion).toMatch(/^v1\.32\./);
+  });
+
+  test('keeps a client-node informer current across watch ends, 410 Expired and an outage', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiserver-informer-'));
+    const probe = new Probe(server.writeKubeconfig(path.join(dir, 'kubeconfig')));
+    try {
+      await probe.until(() => server.openWatches === 1, 'first watch');
+      await call(server, 'POST', routesUrl, route('a'));
+      await probe.until(probe.added('a'), 'add of a');
+
+      server.endWatches();
+      await probe.until(() => probe.count('connect') === 2 && server.openWatches === 1, 're-watch');
+      await call(server, 'POST', routesUrl, route('b'));
+      await probe.until(probe.added('b'), 'add of b');
+      expect(probe.count('list')).toBe(1);
+
+      server.expireWatches();
+      await probe.until(() => probe.count('list') === 2 && server.openWatches === 1, 'relist after 410');
+      await call(server, 'POST', routesUrl, route('c'));
+      await probe.until(probe.added('c'), 'add of c');
+
+      await server.goOffline();
+      await probe.until(() => probe.count('error') > 0, 'error while offline');
+      await server.goOnline();
+      await call(server, 'POST', routesUrl, route('d'));
+      await probe.until(probe.added('d'), 'add of d after the outage');
+      expect(probe.events.filter((e) => e.event === 'add' && e.name === 'a')).toHaveLength(1);
+    } finally {
+      probe.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('rejects a Lease time without six fractional digits with 400', async () => {
+    const lease = (renewTime: string) => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'l' },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime },
+    });
+    const leases = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases';
+    const millis = await call(server, 'POST', leases, lease('2026-01-01T00:00:00.123Z'));
+    expect(millis.status).toBe(400);
+    expect(millis.body.reason).toBe('BadRequest');
+    const micros = await call(server, 'POST', leases, lease('2026-01-01T00:00:00.123456Z'));
+    expect(micros.status).toBe(201);
+    expect(micros.body.metadata.generation).toBeUndefined();
+  });
+
+  test('pages a list with limit and continue', async () => {
+    for (const n of ['r1', 'r2', 'r3']) await call(server, 'POST', routesUrl, route(n));
+    const first = await call(server, 'GET', `${routesUrl}?limit=2`);
+    expect(first.body.items.map((o: any) => o.metadata.name)).toEqual(['r1', 'r2']);
+    expect(first.body.metadata.remainingItemCount).toBe(1);
+    const rest = await call(server, 'GET', `${routesUrl}?limit=2&continue=${encodeURIComponent(first.body.metadata.continue)}`);
+    expect(rest.body.items.map((o: any) => o.metadata.name)).toEqual(['r3']);
+    expect(rest.body.metadata.continue).toBeUndefined();
+  });
+
+  test('answers aggregated discovery requests with the plain lists, as a server without it does', async () => {
+    const res = await fetch(server.url + '/apis', { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect((await res.json() as any).kind).toBe('APIGroupList');
+  });
+
+  test('merges a strategic merge patch on a Service by port', async () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 443 }] } };
+    await call(server, 'POST', '/api/v1/namespaces/default/services', svc);
+    const patched = await call(server, 'PATCH', '/api/v1/namespaces/default/services/s', {
+      spec: { '$setElementOrder/ports': [{ port: 443 }, { port: 8080 }], 'ports': [{ name: 'c', port: 8080 }, { port: 80, $patch: 'delete' }] },
+    }, 'application/strategic-merge-patch+json');
+    expect(patched.status).toBe(200);
+    expect(patched.body.spec.ports).toEqual([
+      { name: 'b', port: 443, protocol: 'TCP', targetPort: 443 },
+      { name: 'c', port: 8080, protocol: 'TCP', targetPort: 8080 },
+    ]);
+    expect(patched.body.spec.clusterIP).toMatch(/^10\.96\./);
+  });
+});
+
+describe('the test API server, with kubectl', () => {
+  let server: TestApiServer;
+  let dir: string;
+  let kubeconfig: string;
+  const k = (args: string[], input?: string) => kubectl(kubeconfig, args, input);
+
+  beforeAll(async () => {
+    server = await TestApiServer.start({ crdDir: CRD_DIR });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiserver-test-'));
+    kubeconfig = server.writeKubeconfig(path.join(dir, 'kubeconfig'));
+  });
+  afterAll(async () => {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('lists the served resources with their short names', async () => {
+    const r = await k(['api-resources', '--api-group=gateway.networking.k8s.io', '--no-headers']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^gateways\s+gtw\s+gateway.networking.k8s.io\/v1\s+true\s+Gateway$/m);
+    expect(r.stdout).toMatch(/^httproutes\s+gateway.networking.k8s.io\/v1\s+true\s+HTTPRoute$/m);
+  });
+
+  describe.each(EXAMPLES.map((e) => [e.name, e] as const))('example %s', (name, example) => {
+    let out: string;
+    let objects: any[];
+    beforeAll(async () => {
+      out = path.join(dir, name);
+      example.build({ outdir: out }).synth();
+      objects = fs.readdirSync(out).sort().flatMap((f) =>
+        parseAllDocuments(fs.readFileSync(path.join(out, f), 'utf8')).map((d) => d.toJS()).filter((o) => o));
+      // Namespaces the example uses but does not declare exist in the cluster beforehand.
+      const declared = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+      const needed = [...new Set(objects.map((o) => o.metadata.namespace).filter((n) => n && !declared.has(n)))];
+      const yaml = needed.map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n`).join('---\n');
+      if (yaml !== '') expect((await k(['apply', '-f', '-'], yaml)).code).toBe(0);
+    });
+
+    test('applies, reapplies without change and deletes with kubectl', async () => {
+      const files = fs.readdirSync(out).filter((f) => f.endsWith('.yaml'))
+        .sort((a, b) => Number(b.startsWith('namespaces')) - Number(a.startsWith('namespaces')));
+      const args = files.flatMap((f) => ['-f', path.join(out, f)]);
+      const created = await k(['apply', ...args]);
+      expect(created.stderr).toBe('');
+      const lines = created.stdout.trim().split('\n');
+      expect(lines.filter((l) => !/ (created|unchanged|configured)$/.test(l))).toEqual([]);
+      const inNamespaces = objects.filter((o) => o.kind !== 'Namespace');
+      expect(lines.filter((l) => l.endsWith(' created')).length).toBeGreaterThanOrEqual(inNamespaces.length);
+
+      const rv = server.resourceVersion;
+      const again = await k(['apply', ...args]);
+      expect(again.stderr).toBe('');
+      expect(again.stdout.trim().split('\n').filter((l) => !/ (unchanged|configured)$/.test(l))).toEqual([]);
+      // "configured" with no real change (CRD defaults inside atomic lists) stores nothing new
+      expect(server.resourceVersion).toBe(rv);
+
+      const deleted = await k(['delete', ...files.filter((f) => !f.startsWith('namespaces')).flatMap((f) => ['-f', path.join(out, f)])]);
+      expect(deleted.stderr).toBe('');
+      expect(deleted.stdout.trim().split('\n')).toHaveLength(inNamespaces.length);
+      const left = inNamespaces.filter((o) => server.object(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name));
+      expect(left).toEqual([]);
+    });
+  });
+
+  describe('an HTTPRoute', () => {
+    const yaml = (hostname: string) => [
+      'apiVersion: gateway.networking.k8s.io/v1', 'kind: HTTPRoute', 'metadata:', '  name: web', 'spec:',
+      '  parentRefs:', '  - name: gw', `  hostnames: ["${hostname}"]`, '  rules:', '  - backendRefs:', '    - name: web', '      port: 80', '',
+    ].join('\n');
+
+    test('is configured by a re-apply with a change, which bumps its generation', async () => {
+      expect((await k(['apply', '-f', '-'], yaml('a.example.com'))).stdout).toBe('httproute.gateway.networking.k8s.io/web created\n');
+      const r = await k(['apply', '-f', '-'], yaml('b.example.com'));
+      expect(r.stdout).toBe('httproute.gateway.networking.k8s.io/web configured\n');
+      const stored = server.object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'default', 'web');
+      expect(stored.metadata.generation).toBe(2);
+      expect(stored.spec.hostnames).toEqual(['b.example.com']);
+      expect(stored.spec.rules[0].backendRefs[0].weight).toBe(1);
+    });
+
+    test('shows its status conditions through a jsonpath get', async () => {
+      const current = (await call(server, 'GET', `${routesUrl}/web`)).body;
+      const conditions = [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 2 }];
+      const put = await call(server, 'PUT', `${routesUrl}/web/status`, { ...current, status: { parents: [{ parentRef: { name: 'gw' }, controllerName: 'example.com/c', conditions }] } });
+      expect(put.status).toBe(200);
+      const r = await k(['get', 'httproute', 'web', '-o', 'jsonpath={.status.parents[*].conditions}']);
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual(conditions);
+    });
+
+    test('takes a merge patch from kubectl patch and refuses a strategic one', async () => {
+      const merge = await k(['patch', 'httproute', 'web', '--type', 'merge', '-p', '{"metadata":{"labels":{"team":"a"}}}']);
+      expect(merge.stdout).toBe('httproute.gateway.networking.k8s.io/web patched\n');
+      expect(server.object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'default', 'web').metadata.labels).toEqual({ team: 'a' });
+      const strategic = await k(['patch', 'httproute', 'web', '-p', '{"spec":{"hostnames":["c.example.com"]}}']);
+      expect(strategic.code).not.toBe(0);
+      expect(strategic.stderr).toMatch(/application\/strategic-merge-patch\+json is not supported/);
+    });
+
+    test('fails kubectl patch with the server\'s 422 message', async () => {
+      const r = await k(['patch', 'httproute', 'web', '--type', 'merge', '-p', '{"spec":{"hostnames":["-bad"]}}']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/The HTTPRoute "web" is invalid: spec.hostnames\[0\]: Invalid value: "-bad"/);
+    });
+  });
+
+  test('prints Gateways with the CRD printer columns', async () => {
+    const gw = 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: edge\nspec:\n  gatewayClassName: example\n  listeners:\n  - name: http\n    port: 80\n    protocol: HTTP\n';
+    expect((await k(['apply', '-f', '-'], gw)).code).toBe(0);
+    const r = await k(['get', 'gateways']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0].split(/\s+/)).toEqual(['NAME', 'CLASS', 'ADDRESS', 'PROGRAMMED', 'AGE']);
+    expect(r.stdout.split('\n')[1]).toMatch(/^edge\s+example\s+Unknown\s+\d+s$/);
+    expect((await k(['get', 'gtw', 'edge', '-o', 'name'])).stdout).toBe('gateway.gateway.networking.k8s.io/edge\n');
+  });
+
+  test('applies a Service change as a strategic merge of its ports', async () => {
+    const svc = (second: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  selector: {app: s}\n  ports:\n  - {name: http, port: 80, targetPort: 8080}\n  - {name: other, port: ${second}}\n`;
+    expect((await k(['apply', '-f', '-'], svc(443))).stdout).toBe('service/s created\n');
+    expect((await k(['apply', '-f', '-'], svc(8443))).stdout).toBe('service/s configured\n');
+    const r = await k(['get', 'service', 's', '-o', 'jsonpath={.spec.ports}']);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 },
+      { name: 'other', port: 8443, protocol: 'TCP', targetPort: 8443 },
+    ]);
+  });
+});

@@ -1,0 +1,3 @@
+export { TestApiServer } from './server';
+export type { TestApiServerOptions } from './server';
+export type { ResourceType } from './resources';

@@ -1,0 +1,744 @@
+/**
+ * A test Kubernetes API server: plain HTTP on 127.0.0.1, the REST protocol kubectl and
+ * client-node informers use (discovery, CRUD, patch, the status subresource, watch), and the
+ * real server's behaviour where the project depends on it (research/kubernetes-api.md).
+ * Custom resources are defaulted and validated by the project's engine, as the CRDs would be.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo, Socket } from 'net';
+import * as path from 'path';
+import { checkBuiltin } from './builtin-checks';
+import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch';
+import { apiVersionOf, loadResourceTypes, ResourceType, storeKey, VERBS } from './resources';
+import { Matcher, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
+import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status';
+import { Store, StoredEvent } from './store';
+import { toTable } from './table';
+import { validateObject } from '../../../src/engine/validate';
+
+export interface TestApiServerOptions {
+  /** Folder of CustomResourceDefinition YAML files to serve (the Gateway API standard channel). */
+  readonly crdDir: string;
+  /** How many events watches can resume from; older resourceVersions get 410 Expired. @default 1000 */
+  readonly historySize?: number;
+  /** How often a watch that allows bookmarks gets one. @default 1000 */
+  readonly bookmarkIntervalMs?: number;
+  /** Namespaces that exist from the start. @default default, kube-system, kube-public, kube-node-lease */
+  readonly namespaces?: string[];
+}
+
+const JSON_TYPE = 'application/json';
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const KUBE_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0', gitCommit: '', gitTreeState: 'clean', buildDate: '2024-12-11T00:00:00Z', goVersion: 'go1.23.3', compiler: 'gc', platform: 'linux/amd64' };
+
+interface Target {
+  readonly type: ResourceType;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly subresource?: string;
+}
+
+interface ActiveWatch {
+  end(): void;
+}
+
+export class TestApiServer {
+  static async start(options: TestApiServerOptions): Promise<TestApiServer> {
+    const server = new TestApiServer(options);
+    await server.listen(0);
+    return server;
+  }
+
+  readonly types: ResourceType[];
+  private readonly store: Store;
+  private readonly http: http.Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly watches = new Set<ActiveWatch>();
+  private readonly bookmarkIntervalMs: number;
+  private port = 0;
+  private clusterIp = 0;
+
+  private constructor(options: TestApiServerOptions) {
+    this.types = loadResourceTypes(options.crdDir);
+    this.store = new Store(options.historySize ?? 1000);
+    this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 1000;
+    this.http = http.createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', String(err instanceof Error ? err.stack : err));
+        if (!res.headersSent) send(res, e.code, e.toStatus());
+        else res.end();
+      });
+    });
+    this.http.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    const ns = this.type('', 'v1', 'namespaces')!;
+    for (const name of options.namespaces ?? ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      this.store.create(storeKey(ns), this.withDefaults(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+    }
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The current global resourceVersion. */
+  get resourceVersion(): string {
+    return String(this.store.resourceVersion);
+  }
+
+  /** A kubeconfig for this server; client-node 1.x needs `insecure-skip-tls-verify` to accept http. */
+  kubeconfig(namespace = 'default'): string {
+    return [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: test',
+      '  cluster:',
+      `    server: ${this.url}`,
+      '    insecure-skip-tls-verify: true',
+      'users:',
+      '- name: test',
+      '  user:',
+      '    token: test',
+      'contexts:',
+      '- name: test',
+      '  context:',
+      '    cluster: test',
+      '    user: test',
+      `    namespace: ${namespace}`,
+      'current-context: test',
+      '',
+    ].join('\n');
+  }
+
+  /** Writes `kubeconfig()` to `file` and returns the path. */
+  writeKubeconfig(file: string, namespace = 'default'): string {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, this.kubeconfig(namespace));
+    return file;
+  }
+
+  /** How many watch streams are open now. */
+  get openWatches(): number {
+    return this.watches.size;
+  }
+
+  /** Ends every open watch now, as a real server does on its own schedule. */
+  endWatches(): void {
+    for (const w of [...this.watches]) w.end();
+  }
+
+  /**
+   * Ends every open watch and compacts the history past them, so each re-watch from the last
+   * resourceVersion it saw gets a 410 Expired event and must relist.
+   */
+  expireWatches(): void {
+    this.endWatches();
+    this.store.compact();
+  }
+
+  /** Stops listening and drops every connection: the server is unreachable until `goOnline`. */
+  async goOffline(): Promise<void> {
+    this.endWatches();
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  /** Listens again on the same port. */
+  async goOnline(): Promise<void> {
+    await this.listen(this.port);
+  }
+
+  async close(): Promise<void> {
+    if (this.http.listening) await this.goOffline();
+  }
+
+  /** The stored object, for a test to check (not a copy: do not modify it). */
+  object(apiVersion: string, kind: string, namespace: string | undefined, name: string): any | undefined {
+    const t = this.types.find((x) => apiVersionOf(x) === apiVersion && x.kind === kind);
+    return t && this.store.get(storeKey(t), t.namespaced ? namespace ?? 'default' : undefined, name);
+  }
+
+  private listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, '127.0.0.1', () => {
+        this.http.off('error', reject);
+        this.port = (this.http.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  private type(group: string, version: string, plural: string): ResourceType | undefined {
+    return this.types.find((t) => t.group === group && t.version === version && t.plural === plural);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const parts = url.pathname.split('/').filter((p) => p !== '');
+    const method = req.method ?? 'GET';
+
+    const discovery = this.discovery(parts);
+    if (discovery !== undefined) {
+      if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      return send(res, discovery === null ? 404 : 200, discovery ?? notFoundStatus());
+    }
+
+    const target = this.target(parts);
+    if (target === undefined) return send(res, 404, notFoundStatus());
+    const { type, namespace, name, subresource } = target;
+    if (subresource !== undefined && (subresource !== 'status' || !type.statusSubresource)) {
+      return send(res, 404, notFoundStatus());
+    }
+    const q = url.searchParams;
+
+    if (name === undefined) {
+      if (method === 'GET' && isTrue(q.get('watch'))) return this.watch(type, namespace, q, req, res);
+      if (method === 'GET') return this.list(type, namespace, q, req, res);
+      if (method === 'POST') return this.respond(res, 201, this.create(type, namespace, await readJson(req), q, res));
+      if (method === 'DELETE') return this.deleteCollection(type, namespace, q, res);
+      throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    }
+    if (method === 'GET') {
+      if (isTrue(q.get('watch'))) {
+        q.set('fieldSelector', `metadata.name=${name}`);
+        return this.watch(type, namespace, q, req, res);
+      }
+      return this.respond(res, 200, this.read(type, namespace, name), req);
+    }
+    if (method === 'PUT') return this.respond(res, 200, this.update(type, namespace, name, await readJson(req), subresource, q, res));
+    if (method === 'PATCH') {
+      return this.respond(res, 200, this.patch(type, namespace, name, req.headers['content-type'] ?? '', await readBody(req), subresource, q, res));
+    }
+    if (method === 'DELETE') return this.respond(res, 200, this.remove(type, namespace, name));
+    throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
+  private respond(res: http.ServerResponse, code: number, obj: any, req?: http.IncomingMessage): void {
+    const type = obj?.apiVersion && this.types.find((t) => apiVersionOf(t) === obj.apiVersion && t.kind === obj.kind);
+    if (req && type && wantsTable(req)) {
+      return send(res, code, toTable(type, [obj], obj.metadata.resourceVersion, new URL(req.url ?? '/', 'http://x').searchParams.get('includeObject')));
+    }
+    send(res, code, obj);
+  }
+
+  // ---- discovery ----
+
+  /** undefined: not a discovery path; null: a discovery path that does not exist. */
+  private discovery(parts: string[]): unknown {
+    // Aggregated discovery (apidiscovery.k8s.io/v2) is not offered: answering the plain lists with
+    // Content-Type application/json is how a server without it answers, and kubectl falls back.
+    const p = parts.join('/');
+    if (p === 'version') return KUBE_VERSION;
+    if (p === 'api') {
+      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${this.port}` }] };
+    }
+    if (p === 'api/v1') return this.resourceList('', 'v1');
+    if (p === 'apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups: this.groups().map((g) => this.group(g)) };
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const g = this.groups().find((x) => x === parts[1]);
+      return g === undefined ? null : { kind: 'APIGroup', apiVersion: 'v1', ...this.group(g) };
+    }
+    if (parts[0] === 'apis' && parts.length === 3) {
+      return this.types.some((t) => t.group === parts[1] && t.version === parts[2]) ? this.resourceList(parts[1], parts[2]) : null;
+    }
+    if (p === 'openapi/v2') return null;
+    if (p === 'openapi/v3') return this.openApiIndex();
+    if (parts[0] === 'openapi' && parts[1] === 'v3') return this.openApiGroupVersion(parts.slice(2));
+    return undefined;
+  }
+
+  private groups(): string[] {
+    return [...new Set(this.types.filter((t) => t.group !== '').map((t) => t.group))];
+  }
+
+  private group(name: string): Record<string, unknown> {
+    const versions = [...new Set(this.types.filter((t) => t.group === name).map((t) => t.version))]
+      .sort(compareVersions).map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+    return { name, versions, preferredVersion: versions[0] };
+  }
+
+  private resourceList(group: string, version: string): Record<string, unknown> {
+    const resources: Record<string, unknown>[] = [];
+    for (const t of this.types.filter((x) => x.group === group && x.version === version)) {
+      resources.push({
+        name: t.plural,
+        singularName: t.singular,
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: VERBS,
+        ...t.shortNames.length > 0 ? { shortNames: t.shortNames } : {},
+        ...t.categories.length > 0 ? { categories: t.categories } : {},
+      });
+      if (t.statusSubresource) {
+        resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+      }
+    }
+    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources };
+  }
+
+  /**
+   * A minimal OpenAPI v3: only PATCH operations that declare the `fieldValidation` parameter, so
+   * kubectl leaves validation to the server (and, finding no strategic-merge media type, builds
+   * patches from its compiled-in types for built-in kinds and merge patches for custom ones).
+   */
+  private openApiIndex(): Record<string, unknown> {
+    const gvs = [...new Set(this.types.map((t) => (t.group === '' ? 'api/v1' : `apis/${t.group}/${t.version}`)))];
+    return { paths: Object.fromEntries(gvs.map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=0` }])) };
+  }
+
+  private openApiGroupVersion(gv: string[]): unknown {
+    const [group, version] = gv[0] === 'api' ? ['', gv[1]] : [gv[1], gv[2]];
+    const types = this.types.filter((t) => t.group === group && t.version === version);
+    if (types.length === 0) return null;
+    const paths: Record<string, unknown> = {};
+    for (const t of types) {
+      const base = `/${gv.join('/')}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
+      paths[base] = {
+        patch: {
+          'x-kubernetes-group-version-kind': { group, version, kind: t.kind },
+          'parameters': ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((n) => ({ name: n, in: 'query', schema: { type: 'string', uniqueItems: true } })),
+          'requestBody': { content: Object.fromEntries(['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'].map((m) => [m, { schema: { type: 'object' } }])) },
+          'responses': { 200: { description: 'OK' } },
+        },
+      };
+    }
+    return { openapi: '3.0.0', info: { title: 'Kubernetes', version: KUBE_VERSION.gitVersion }, paths, components: { schemas: {} } };
+  }
+
+  // ---- routing ----
+
+  private target(parts: string[]): Target | undefined {
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts.length >= 3) {
+      [group, version, rest] = ['', parts[1], parts.slice(2)];
+    } else if (parts[0] === 'apis' && parts.length >= 4) {
+      [group, version, rest] = [parts[1], parts[2], parts.slice(3)];
+    } else {
+      return undefined;
+    }
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    const type = this.type(group, version, rest[0]);
+    if (type === undefined || rest.length > 3) return undefined;
+    if (namespace !== undefined && !type.namespaced) return undefined;
+    return { type, namespace, name: rest[1], subresource: rest[2] };
+  }
+
+  // ---- reads ----
+
+  private read(type: ResourceType, namespace: string | undefined, name: string): any {
+    const obj = this.store.get(storeKey(type), type.namespaced ? namespace : undefined, name);
+    if (obj === undefined) throw notFound(type, name);
+    return this.view(type, obj, true);
+  }
+
+  /** The stored object as this version of the kind presents it. */
+  private view(type: ResourceType, obj: any, withKind: boolean): any {
+    const out = structuredClone(obj);
+    if (withKind || type.custom) {
+      const { apiVersion, kind, ...rest } = out;
+      void apiVersion; void kind;
+      return { apiVersion: apiVersionOf(type), kind: type.kind, ...rest };
+    }
+    // Items of a built-in list carry no apiVersion or kind: the list names them.
+    delete out.apiVersion;
+    delete out.kind;
+    return out;
+  }
+
+  private list(type: ResourceType, namespace: string | undefined, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const match = matcher(q);
+    let items = this.store.list(storeKey(type), namespace).filter(match);
+    const rv = this.resourceVersion;
+    const metadata: Record<string, unknown> = { resourceVersion: rv };
+    const limit = Number(q.get('limit') ?? 0);
+    const start = q.get('continue') ? decodeContinue(q.get('continue')!) : 0;
+    if (start > 0) items = items.slice(start);
+    if (limit > 0 && items.length > limit) {
+      metadata.continue = Buffer.from(JSON.stringify({ rv, start: start + limit })).toString('base64');
+      metadata.remainingItemCount = items.length - limit;
+      items = items.slice(0, limit);
+    }
+    if (wantsTable(req)) return send(res, 200, toTable(type, items, rv, q.get('includeObject')));
+    send(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata, items: items.map((o) => this.view(type, o, false)) });
+  }
+
+  private watch(type: ResourceType, namespace: string | undefined, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const match = matcher(q);
+    const key = storeKey(type);
+    const inScope = (o: any) => (namespace === undefined || o.metadata.namespace === namespace) && match(o);
+    const rvParam = q.get('resourceVersion') ?? '';
+    const from = rvParam === '' || rvParam === '0' ? undefined : Number(rvParam);
+    if (from !== undefined && !Number.isInteger(from)) throw badRequest(`invalid resource version: ${rvParam}`);
+
+    res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    const write = (t: string, object: any) => res.write(JSON.stringify({ type: t, object }) + '\n');
+
+    const timers: NodeJS.Timeout[] = [];
+    let unsubscribe = () => { /* until subscribed */ };
+    const active: ActiveWatch = {
+      end: () => {
+        timers.forEach(clearTimeout);
+        unsubscribe();
+        this.watches.delete(active);
+        res.end();
+      },
+    };
+    this.watches.add(active);
+    req.on('close', () => active.end());
+
+    if (from !== undefined && from < this.store.oldestResumable) {
+      write('ERROR', {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `too old resource version: ${from} (${this.store.oldestResumable})`,
+        reason: 'Expired',
+        code: 410,
+      });
+      return active.end();
+    }
+
+    const deliver = (e: StoredEvent) => {
+      const now = inScope(e.object);
+      const before = e.previous !== undefined && inScope(e.previous);
+      let t: string | undefined;
+      if (e.type === 'DELETED') t = before ? 'DELETED' : undefined;
+      else if (e.type === 'ADDED') t = now ? 'ADDED' : undefined;
+      else if (now) t = before ? 'MODIFIED' : 'ADDED';
+      else if (before) t = 'DELETED';
+      if (t !== undefined) write(t, this.view(type, e.object, true));
+    };
+
+    if (from === undefined) {
+      for (const o of this.store.list(key).filter(inScope)) write('ADDED', this.view(type, o, true));
+    } else {
+      for (const e of this.store.eventsSince(key, from)) deliver(e);
+    }
+    unsubscribe = this.store.subscribe({ key, onEvent: deliver });
+
+    if (isTrue(q.get('allowWatchBookmarks'))) {
+      const bookmark = () => {
+        write('BOOKMARK', { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { resourceVersion: this.resourceVersion } });
+        timers[0] = setTimeout(bookmark, this.bookmarkIntervalMs);
+      };
+      timers[0] = setTimeout(bookmark, this.bookmarkIntervalMs);
+    }
+    const timeout = Number(q.get('timeoutSeconds') ?? 1800);
+    timers[1] = setTimeout(() => active.end(), timeout * 1000);
+  }
+
+  // ---- writes ----
+
+  private create(type: ResourceType, namespace: string | undefined, body: any, q: URLSearchParams, res: http.ServerResponse): any {
+    checkKind(type, body);
+    const obj = structuredClone(body);
+    obj.metadata = { ...obj.metadata };
+    if (type.namespaced) {
+      if (namespace === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = namespace;
+      if (this.store.get(storeKey(this.type('', 'v1', 'namespaces')!), undefined, namespace) === undefined) {
+        throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+      }
+    } else {
+      delete obj.metadata.namespace;
+    }
+    if (!obj.metadata.name && obj.metadata.generateName) {
+      obj.metadata.name = obj.metadata.generateName + Math.random().toString(36).slice(2, 7);
+    }
+    if (!obj.metadata.name) {
+      throw invalid(type, '', [{ path: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+    }
+    for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'deletionTimestamp']) delete obj.metadata[k];
+    if (type.statusSubresource) delete obj.status;
+    const prepared = this.withDefaults(type, obj);
+    const stored = this.validated(type, prepared, undefined, undefined, q, res);
+    if (this.store.get(storeKey(type), stored.metadata.namespace, stored.metadata.name) !== undefined) {
+      throw alreadyExists(type, stored.metadata.name);
+    }
+    if (type.custom) stored.metadata.generation = 1;
+    return this.view(type, this.store.create(storeKey(type), stored), true);
+  }
+
+  /**
+   * What the API server fills in on built-in kinds at every write (the defaults kubectl's 3-way
+   * patch then sees); values it allocated once (a Service's cluster IP) are kept from `old`.
+   */
+  private withDefaults(type: ResourceType, obj: any, old?: any): any {
+    const out = { ...obj, apiVersion: apiVersionOf(type), kind: type.kind };
+    if (type.custom) return out;
+    if (type.kind === 'Namespace') {
+      out.metadata = { ...out.metadata, labels: { ...out.metadata.labels, [NAMESPACE_NAME_LABEL]: out.metadata.name } };
+      out.spec = { finalizers: ['kubernetes'], ...out.spec };
+      out.status ??= { phase: 'Active' };
+    } else if (type.kind === 'Service') {
+      const spec = { ...out.spec };
+      spec.type ??= 'ClusterIP';
+      spec.sessionAffinity ??= 'None';
+      if (spec.type !== 'ExternalName' && spec.clusterIP === undefined) {
+        if (old?.spec?.clusterIP !== undefined) {
+          for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy']) spec[k] = old.spec[k];
+        } else {
+          this.clusterIp++;
+          spec.clusterIP = `10.96.${Math.floor(this.clusterIp / 250)}.${(this.clusterIp % 250) + 1}`;
+          spec.clusterIPs = [spec.clusterIP];
+          spec.ipFamilies = ['IPv4'];
+          spec.ipFamilyPolicy = 'SingleStack';
+        }
+        spec.internalTrafficPolicy ??= 'Cluster';
+      }
+      spec.ports = (spec.ports ?? []).map((p: any) => ({ protocol: 'TCP', targetPort: p.port, ...p }));
+      out.spec = spec;
+      out.status ??= { loadBalancer: {} };
+    } else if (type.kind === 'Secret') {
+      out.type ??= 'Opaque';
+    }
+    return out;
+  }
+
+  /**
+   * Custom resources are defaulted and checked as their CRD would: unknown fields are dropped
+   * (an error under `fieldValidation=Strict`, a warning otherwise), other violations are 422.
+   */
+  private validated(type: ResourceType, obj: any, old: any, subresource: string | undefined, q: URLSearchParams, res: http.ServerResponse): any {
+    if (!type.custom) {
+      checkBuiltin(type, obj);
+      return obj;
+    }
+    const result = validateObject(obj, { oldObject: old, subresource: subresource === 'status' ? 'status' : undefined });
+    if (!result.known) return obj;
+    const unknown = result.violations.filter((v) => v.source === 'schema' && v.message.startsWith('unknown field'));
+    const others = result.violations.filter((v) => !unknown.includes(v));
+    const mode = q.get('fieldValidation') ?? 'Warn';
+    if (unknown.length > 0 && mode === 'Strict') {
+      throw badRequest(`${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${unknown.map((v) => v.message).join(', ')}`);
+    }
+    if (unknown.length > 0 && mode === 'Warn') {
+      res.setHeader('Warning', unknown.map((v) => `299 - ${JSON.stringify(v.message)}`));
+    }
+    if (others.length > 0) throw invalid(type, obj.metadata?.name ?? '', others);
+    const stored = result.object as any;
+    // The engine cannot know the request's namespace; the API server keeps it.
+    if (type.namespaced) stored.metadata.namespace = obj.metadata.namespace;
+    return stored;
+  }
+
+  private update(type: ResourceType, namespace: string | undefined, name: string, body: any, subresource: string | undefined,
+    q: URLSearchParams, res: http.ServerResponse, fromPatch = false): any {
+    checkKind(type, body);
+    const key = storeKey(type);
+    const ns = type.namespaced ? namespace : undefined;
+    const old = this.store.get(key, ns, name);
+    if (old === undefined) throw notFound(type, name);
+    if (body.metadata?.name !== undefined && body.metadata.name !== name) {
+      throw badRequest('the name of the object does not match the name on the URL');
+    }
+    const rv = body.metadata?.resourceVersion;
+    if (rv === undefined || rv === '') {
+      if (type.custom && !fromPatch) {
+        throw invalid(type, name, [{ path: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+      }
+    } else if (rv !== old.metadata.resourceVersion) {
+      throw conflict(type, name);
+    }
+
+    let next: any;
+    if (subresource === 'status') {
+      // A status write changes the status only.
+      next = { ...structuredClone(old), status: structuredClone(body.status) };
+    } else {
+      next = { ...structuredClone(body), apiVersion: old.apiVersion, kind: old.kind };
+      next.metadata = {
+        ...body.metadata,
+        name,
+        uid: old.metadata.uid,
+        creationTimestamp: old.metadata.creationTimestamp,
+        ...ns ? { namespace: ns } : {},
+      };
+      if (!type.namespaced) delete next.metadata.namespace;
+      if (old.metadata.generation !== undefined) next.metadata.generation = old.metadata.generation;
+      // The main resource cannot change the status of a kind whose status is a subresource.
+      if (type.statusSubresource) {
+        if (old.status === undefined) delete next.status;
+        else next.status = structuredClone(old.status);
+      }
+      next = this.withDefaults(type, next, old);
+    }
+    const stored = this.validated(type, next, old, subresource, q, res);
+    if (type.custom && subresource !== 'status' && specChanged(old, stored)) {
+      stored.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    }
+    if (sameObject(old, stored)) return this.view(type, old, true);
+    return this.view(type, this.store.update(key, stored, old), true);
+  }
+
+  private patch(type: ResourceType, namespace: string | undefined, name: string, contentType: string, body: string,
+    subresource: string | undefined, q: URLSearchParams, res: http.ServerResponse): any {
+    const current = this.store.get(storeKey(type), type.namespaced ? namespace : undefined, name);
+    const media = contentType.split(';')[0].trim();
+    const accepted = type.custom
+      ? ['application/json-patch+json', 'application/merge-patch+json']
+      : ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+    if (!accepted.includes(media)) {
+      throw new ApiError(415, 'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
+    }
+    if (current === undefined) throw notFound(type, name);
+    let patchDoc: unknown;
+    try {
+      patchDoc = JSON.parse(body);
+    } catch (err) {
+      throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const base = this.view(type, current, true);
+    let patched: any;
+    try {
+      if (media === 'application/json-patch+json') patched = jsonPatch(base, patchDoc);
+      else if (media === 'application/merge-patch+json') patched = mergePatch(base, patchDoc);
+      else patched = strategicMergePatch(base, patchDoc);
+    } catch (err) {
+      if (err instanceof PatchError) throw new ApiError(422, 'Invalid', err.message);
+      throw err;
+    }
+    if (patched?.metadata?.resourceVersion === current.metadata.resourceVersion) delete patched.metadata.resourceVersion;
+    return this.update(type, namespace, name, patched, subresource, q, res, true);
+  }
+
+  private remove(type: ResourceType, namespace: string | undefined, name: string): any {
+    const key = storeKey(type);
+    const obj = this.store.get(key, type.namespaced ? namespace : undefined, name);
+    if (obj === undefined) throw notFound(type, name);
+    if (type.kind === 'Namespace' && type.group === '') {
+      // Deleting a namespace deletes what is in it (immediately here, not after a Terminating phase).
+      for (const t of this.types.filter((x) => x.namespaced && x.storageVersion === x.version)) {
+        for (const o of this.store.list(storeKey(t), name)) this.store.delete(storeKey(t), o);
+      }
+    }
+    return this.view(type, this.store.delete(key, obj), true);
+  }
+
+  private deleteCollection(type: ResourceType, namespace: string | undefined, q: URLSearchParams, res: http.ServerResponse): void {
+    const match = matcher(q);
+    const items = this.store.list(storeKey(type), namespace).filter(match)
+      .map((o) => this.view(type, this.store.delete(storeKey(type), o), false));
+    send(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: { resourceVersion: this.resourceVersion }, items });
+  }
+}
+
+function send(res: http.ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function notFoundStatus(): Record<string, unknown> {
+  return new ApiError(404, 'NotFound', 'the server could not find the requested resource', { causes: [] }).toStatus();
+}
+
+function isTrue(v: string | null): boolean {
+  return v === '1' || v === 'true';
+}
+
+function wantsTable(req: http.IncomingMessage): boolean {
+  return /as=Table/.test(req.headers.accept ?? '');
+}
+
+function matcher(q: URLSearchParams): Matcher {
+  try {
+    const labels = parseLabelSelector(q.get('labelSelector'));
+    const fields = parseFieldSelector(q.get('fieldSelector'));
+    return (o) => labels(o) && fields(o);
+  } catch (err) {
+    if (err instanceof SelectorError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+function decodeContinue(token: string): number {
+  try {
+    return Number(JSON.parse(Buffer.from(token, 'base64').toString()).start) || 0;
+  } catch {
+    throw badRequest('continue key is not valid');
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function readJson(req: http.IncomingMessage): Promise<any> {
+  const media = (req.headers['content-type'] ?? JSON_TYPE).split(';')[0].trim();
+  if (media !== JSON_TYPE) {
+    // Protobuf (kubectl's typed clients) is not spoken here: a server without it answers 415.
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${JSON_TYPE}, application/yaml`);
+  }
+  const text = await readBody(req);
+  try {
+    const obj = JSON.parse(text);
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error('not an object');
+    return obj;
+  } catch (err) {
+    throw badRequest(`the body of the request could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function checkKind(type: ResourceType, body: any): void {
+  if (body.kind !== undefined && body.kind !== type.kind) {
+    throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersionOf(type)})`);
+  }
+  if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(type)) {
+    throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersionOf(type)})`);
+  }
+}
+
+/** Everything but metadata and status is the spec, for generation. */
+function specChanged(a: any, b: any): boolean {
+  const strip = ({ metadata, status, apiVersion, kind, ...rest }: any) => rest;
+  return JSON.stringify(canonical(strip(a))) !== JSON.stringify(canonical(strip(b)));
+}
+
+function sameObject(a: any, b: any): boolean {
+  const strip = (o: any) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return JSON.stringify(canonical(strip(a))) === JSON.stringify(canonical(strip(b)));
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().filter((k) => (v as any)[k] !== undefined).map((k) => [k, canonical((v as any)[k])]));
+  }
+  return v;
+}
+
+/** v1 before v1beta1 before v1alpha2: the order the API server prefers versions in. */
+function compareVersions(a: string, b: string): number {
+  const rank = (v: string) => {
+    const m = v.match(/^v(\d+)(?:(alpha|beta)(\d+))?$/);
+    if (!m) return [3, 0, 0];
+    return [m[2] === undefined ? 0 : m[2] === 'beta' ? 1 : 2, -Number(m[1]), -Number(m[3] ?? 0)];
+  };
+  const [x, y] = [rank(a), rank(b)];
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+}
+
