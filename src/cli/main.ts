@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UsageError } from './args';
+import { controllerCommand } from './controller';
 import { explainCommand } from './explain';
 import { CliIo } from './io';
 import { UnreadablePathError } from './load';
@@ -18,6 +19,8 @@ Commands:
   validate <file|dir>...   check manifests as the API server and a Gateway API controller would
   status <file|dir>...     print the GatewayClasses, Gateways and routes with the status the controller writes
   explain <file|dir>...    tell which listener, route, rule and backends a request reaches, and why
+  serve <file|dir>...      serve the Gateways of some manifests (the data plane, without a cluster)
+  controller               serve the Gateways of a cluster and write their status
 
 Run 'cdk8s-gateway <command> --help' for the options of a command.
 
@@ -27,10 +30,7 @@ Options:
 `;
 
 /** Commands whose usage errors point to their own --help. */
-const SUBCOMMANDS = new Set(['validate', 'status', 'explain']);
-
-/** Commands of the CLI contract that this version does not implement yet. */
-const NOT_AVAILABLE = new Set(['controller']);
+const SUBCOMMANDS = new Set(['validate', 'status', 'explain', 'serve', 'controller']);
 
 export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const cli: CliIo = {
@@ -57,10 +57,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     if (command === 'status') return await statusCommand(rest, cli);
     if (command === 'explain') return await explainCommand(rest, cli);
     if (command === 'serve') return await serveCommand(rest, cli);
-    if (NOT_AVAILABLE.has(command)) {
-      cli.stderr.write(`cdk8s-gateway ${command}: not available in this version\n`);
-      return 2;
-    }
+    if (command === 'controller') return await controllerCommand(rest, cli);
     throw new UsageError(command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -12,6 +12,7 @@ import { checkObject } from '../engine/check';
 import { HttpPortTable, RouteTable } from '../engine/compile/types';
 import { Engine } from '../engine/incremental';
 import { keyOf } from '../engine/translate/snapshot';
+import { ObjectStatus } from '../engine/translate/status';
 import { KubeObject } from '../engine/types';
 
 export interface ConfigOptions {
@@ -41,6 +42,8 @@ export interface DataPlaneConfig {
   readonly bindings: Binding[];
   /** Human-readable problems that do not stop serving (conflicts, Gateways asked for but absent). */
   readonly warnings: string[];
+  /** The status of each object the controller owns, by key, for every Gateway of ours (not only those served). */
+  readonly statuses: ReadonlyMap<string, ObjectStatus>;
 }
 
 /** What one input object is to the data plane: stored under its key, or refused with a warning. */
@@ -171,7 +174,7 @@ export class ConfigBuilder {
         });
       }
     }
-    return { table, endpoints: this.endpoints, bindings, warnings };
+    return { table, endpoints: this.endpoints, bindings, warnings, statuses: result.statuses };
   }
 
 }

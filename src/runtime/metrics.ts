@@ -113,3 +113,21 @@ export function renderMetrics(sources: readonly MetricsSource[]): string {
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
+
+/** The controller's own series: whether this process leads (absent without election) and its status writes. */
+export function renderControllerMetrics(leader: boolean | undefined, writes: ReadonlyMap<string, number>): string {
+  const lines: string[] = [];
+  if (leader !== undefined) {
+    lines.push(
+      '# HELP gateway_controller_leader Whether this process holds the status Lease and writes status (1) or stands by (0).',
+      '# TYPE gateway_controller_leader gauge',
+      `gateway_controller_leader ${leader ? 1 : 0}`,
+    );
+  }
+  lines.push(
+    '# HELP gateway_status_writes_total Status writes to the API, by outcome (written, conflict, error).',
+    '# TYPE gateway_status_writes_total counter',
+    ...['written', 'conflict', 'error'].map((outcome) => `gateway_status_writes_total{outcome="${outcome}"} ${writes.get(outcome) ?? 0}`),
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,6 +1,7 @@
 /**
- * The data plane as one object: files → config → listeners, reloaded on change, with the admin
- * server beside it. `serve` runs it as a process; tests start it in-process.
+ * The data plane as one object: a source (files, or the API) → config → listeners, reloaded on
+ * change, with the admin server beside it. `serve` and `controller` run it as a process; tests
+ * start it in-process.
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -11,13 +12,20 @@ import { Deadlines } from './proxy/deadlines';
 import { ProxyContext } from './proxy/http';
 import { ClientTimeouts, DEFAULT_CLIENT_TIMEOUTS, Frontends } from './proxy/server';
 import { Upstreams } from './proxy/upstream';
-import { FileWatcher, readSnapshot } from './source/file';
-import { ParseCache } from '../cli/load';
+import { FileSource, Source } from './source';
 import { KubeObject } from '../engine/types';
 
 export interface ServeOptions {
-  /** Files and folders of manifests. */
-  readonly paths: readonly string[];
+  /** Files and folders of manifests, read when no `source` is given. @default [] */
+  readonly paths?: readonly string[];
+  /** Where objects come from. @default a FileSource of `paths` */
+  readonly source?: Source;
+  /** Bind listeners and serve traffic; off, only configs are built (for `onConfig`). @default true */
+  readonly listeners?: boolean;
+  /** Called with each config made live, after its listeners are applied. */
+  readonly onConfig?: (config: DataPlaneConfig) => void;
+  /** More Prometheus text for /metrics (the controller's leader state and status writes). */
+  readonly extraMetrics?: () => string;
   /** Where relative paths start. @default process.cwd() */
   readonly cwd?: string;
   /** Only GatewayClasses with this controllerName are served. @default every GatewayClass */
@@ -36,7 +44,7 @@ export interface ServeOptions {
   readonly timeouts?: ClientTimeouts;
   /** Messages about reloads, conflicts and unreadable files. @default stderr */
   readonly log?: (line: string) => void;
-  /** Watch the files and apply changes. @default true */
+  /** Watch the files and apply changes (file source only). @default true */
   readonly watch?: boolean;
 }
 
@@ -50,6 +58,8 @@ export interface ServeHandle {
   /** True once a configuration is live. */
   ready(): boolean;
   metrics(): MetricsSnapshot;
+  /** The config being served, once there is one. */
+  config(): DataPlaneConfig | undefined;
   /** Re-reads the files now; resolves when the result is live (or rejected and logged). */
   reload(): Promise<void>;
   /** Stops accepting and waits up to `drainMs` for in-flight requests. */
@@ -72,7 +82,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const frontends = new Frontends(ctx, options.timeouts ?? DEFAULT_CLIENT_TIMEOUTS);
   let live: DataPlaneConfig | undefined;
   let lastInput: KubeObject[] | undefined;
-  const parseCache = new ParseCache();
+  const source = options.source ?? new FileSource(options.paths ?? [], cwd, options.watch !== false);
+  const serveTraffic = options.listeners !== false;
   // One engine for the life of the process: each reload translates and compiles what changed.
   const builder = new ConfigBuilder(configOptions);
   let draining = false;
@@ -80,9 +91,9 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const apply = async (): Promise<void> => {
     let config: DataPlaneConfig;
     try {
-      const snapshot = readSnapshot(options.paths, cwd, parseCache);
+      const snapshot = source.snapshot();
       // Watchers see sibling files and metadata-only events; an unchanged input is not a new
-      // config. Unchanged files yield the very same objects, so identity tells.
+      // config. Sources yield the very same objects for what did not change, so identity tells.
       const input = snapshot.objects;
       if (lastInput !== undefined && input.length === lastInput.length && input.every((o, i) => o === lastInput![i])) return;
       for (const problem of snapshot.problems) log(`serve: ${problem}`);
@@ -96,12 +107,15 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       return;
     }
     for (const warning of config.warnings) log(`serve: ${warning}`);
-    const errors = await frontends.apply(config.bindings, config.endpoints);
-    for (const error of errors) log(`serve: ${error}`);
-    upstreams.retain(config.endpoints.origins());
+    if (serveTraffic) {
+      const errors = await frontends.apply(config.bindings, config.endpoints);
+      for (const error of errors) log(`serve: ${error}`);
+      upstreams.retain(config.endpoints.origins());
+    }
     live = config;
     metrics.generation++;
     if (metrics.generation > 1) metrics.reloads++;
+    options.onConfig?.(config);
   };
 
   // Reloads run one at a time, and a change during a reload triggers one more afterwards.
@@ -128,10 +142,10 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const admin = options.admin === false ? undefined : await startAdmin(configOptions.bind, options.adminPort ?? 0, {
     ready: () => live !== undefined,
     draining: () => draining,
-    metrics: () => metrics.render(),
+    metrics: () => metrics.render() + (options.extraMetrics?.() ?? ''),
   });
+  await source.start(() => void reload());
   await reload();
-  const watcher = options.watch === false ? undefined : new FileWatcher(options.paths, cwd, () => void reload());
 
   return {
     adminPort: admin ? (admin.address() as AddressInfo).port : undefined,
@@ -139,10 +153,11 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     generation: () => metrics.generation,
     ready: () => live !== undefined,
     metrics: () => metrics.snapshot(),
+    config: () => live,
     reload,
     close: async (drainMs = 10_000) => {
       draining = true;
-      watcher?.close();
+      await source.close();
       await running;
       await frontends.drain(drainMs);
       deadlines.stop();

@@ -249,7 +249,10 @@ describe('the command line', () => {
     expect(await run(args)).toEqual({ code: 2, stdout: '', stderr: `cdk8s-gateway: ${message}\nRun 'cdk8s-gateway --help' for usage.\n` });
   });
 
-  test.each(['controller'])('fails with exit 2 for %s, which this version does not provide', async (command) => {
-    expect(await run([command, VALID])).toEqual({ code: 2, stdout: '', stderr: `cdk8s-gateway ${command}: not available in this version\n` });
+  test('fails with exit 2 when controller is asked to do nothing', async () => {
+    const result = await run(['controller', '--no-serve', '--no-status']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^cdk8s-gateway controller: /);
   });
 });

@@ -1,0 +1,283 @@
+/**
+ * The Kubernetes source: informers (list, then watch; client-node relists on 410) on the kinds
+ * the engine reads, feeding the same pipeline as the file source.
+ *
+ * Secrets and ConfigMaps are read only when referenced (listener certificates, CA bundles,
+ * backend client certificates): one watch per referenced object, with a `metadata.name` field
+ * selector in its namespace. A cluster-wide Secret watch would need list/watch on every Secret of
+ * the cluster; a get-on-demand would miss certificate rotation. A name-selected watch reacts to
+ * changes and can be granted per object (RBAC `resourceNames` apply to a watch that selects one
+ * name), the least privilege that still sees renewals.
+ *
+ * client-node's informer stops after an error other than 410 (API unreachable, 403, 404): each
+ * one is restarted with backoff, and the last objects stay in the snapshot meanwhile, so the data
+ * plane keeps serving what it served. A kind whose CRD is not installed (404) is logged once and
+ * retried every half minute.
+ */
+import { Snapshot, Source } from './index';
+import { keyOf } from '../../engine/translate/snapshot';
+import { KubeObject } from '../../engine/types';
+import { Informer, KubeApi } from '../kube-client';
+
+interface Resource {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  /** Whether the data plane can do without it: an experimental or optional CRD. */
+  readonly optional: boolean;
+}
+
+const GW = 'gateway.networking.k8s.io';
+
+export const RESOURCES: readonly Resource[] = [
+  { apiVersion: `${GW}/v1`, kind: 'GatewayClass', plural: 'gatewayclasses', optional: false },
+  { apiVersion: `${GW}/v1`, kind: 'Gateway', plural: 'gateways', optional: false },
+  { apiVersion: `${GW}/v1`, kind: 'HTTPRoute', plural: 'httproutes', optional: false },
+  { apiVersion: `${GW}/v1`, kind: 'GRPCRoute', plural: 'grpcroutes', optional: true },
+  { apiVersion: `${GW}/v1`, kind: 'TLSRoute', plural: 'tlsroutes', optional: true },
+  { apiVersion: `${GW}/v1`, kind: 'TCPRoute', plural: 'tcproutes', optional: true },
+  { apiVersion: `${GW}/v1`, kind: 'UDPRoute', plural: 'udproutes', optional: true },
+  { apiVersion: `${GW}/v1`, kind: 'ListenerSet', plural: 'listenersets', optional: true },
+  { apiVersion: `${GW}/v1`, kind: 'BackendTLSPolicy', plural: 'backendtlspolicies', optional: true },
+  // v1beta1 is what every release since 0.6 serves; v1 only the newest.
+  { apiVersion: `${GW}/v1beta1`, kind: 'ReferenceGrant', plural: 'referencegrants', optional: true },
+  { apiVersion: 'v1', kind: 'Service', plural: 'services', optional: false },
+  { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices', optional: false },
+  { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', optional: false },
+];
+
+const SECRET: Resource = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', optional: true };
+const CONFIG_MAP: Resource = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', optional: true };
+
+/** Delay between the first event of a burst and the reload; the rest of the burst joins it. */
+const SETTLE_MS = 5;
+const ABSENT_RETRY_MS = 30_000;
+const MAX_BACKOFF_MS = 30_000;
+
+function collectionPath(resource: Resource, namespace?: string): string {
+  const base = resource.apiVersion.includes('/') ? `/apis/${resource.apiVersion}` : `/api/${resource.apiVersion}`;
+  return `${base}${namespace ? `/namespaces/${namespace}` : ''}/${resource.plural}`;
+}
+
+/**
+ * `Kind/namespace/name` of the Secrets and ConfigMaps an object references: any `certificateRefs`,
+ * `caCertificateRefs` or `clientCertificateRef` in its spec, in the core group.
+ */
+export function referencedObjects(object: KubeObject): string[] {
+  const found: string[] = [];
+  const namespace = object.metadata.namespace ?? 'default';
+  const visit = (value: unknown, key: string) => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, key);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const ref = value as Record<string, unknown>;
+    if ((key === 'certificateRefs' || key === 'caCertificateRefs' || key === 'clientCertificateRef') && typeof ref.name === 'string') {
+      const kind = typeof ref.kind === 'string' ? ref.kind : 'Secret';
+      if ((ref.group ?? '') === '' && (kind === 'Secret' || kind === 'ConfigMap')) {
+        found.push(`${kind}/${typeof ref.namespace === 'string' ? ref.namespace : namespace}/${ref.name}`);
+      }
+      return;
+    }
+    for (const [k, v] of Object.entries(ref)) visit(v, k);
+  };
+  visit(object.spec, 'spec');
+  return found;
+}
+
+/** Whether two versions of an object differ in what the engine reads: not in status or bookkeeping metadata. */
+export function sameInput(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { status: _status, metadata, ...rest } = o;
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata;
+    return JSON.stringify({ ...rest, metadata: meta });
+  };
+  return strip(a) === strip(b);
+}
+
+interface Watched {
+  readonly informer: Informer;
+  synced: boolean;
+  failures: number;
+  reportedAbsent: boolean;
+  /** The last error logged, so that an outage is told once, not once per retry. */
+  lastError?: string;
+  retry?: NodeJS.Timeout;
+  readonly keys: Set<string>;
+}
+
+export interface KubernetesSourceOptions {
+  readonly api: KubeApi;
+  readonly log: (line: string) => void;
+  /** Called when only an object's status changed (someone else wrote it): the status writer checks it again. */
+  readonly onStatusChange?: () => void;
+}
+
+export class KubernetesSource implements Source {
+  /** What the engine is given, by key: an object keeps its instance while only its status changes. */
+  private readonly objects = new Map<string, KubeObject>();
+  /** The newest version of each object, status included, for the status writer. */
+  private readonly latest = new Map<string, KubeObject>();
+  private readonly watched = new Map<string, Watched>();
+  private current: KubeObject[] | undefined;
+  private onChange: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private firstSync: (() => void) | undefined;
+
+  constructor(private readonly options: KubernetesSourceOptions) {}
+
+  async start(onChange: () => void): Promise<void> {
+    const synced = new Promise<void>((resolve) => {
+      this.firstSync = resolve;
+    });
+    for (const resource of RESOURCES) this.watch(resource.kind, resource, collectionPath(resource));
+    await synced;
+    this.onChange = onChange;
+  }
+
+  snapshot(): Snapshot {
+    this.current ??= [...this.objects.values()];
+    return { objects: this.current, problems: [] };
+  }
+
+  /** The object as last seen, status included, by engine key. */
+  lookup(key: string): KubeObject | undefined {
+    return this.latest.get(key);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.all([...this.watched.values()].map((w) => {
+      if (w.retry) clearTimeout(w.retry);
+      return w.informer.stop();
+    }));
+  }
+
+  private watch(id: string, resource: Resource, path: string, fieldSelector?: string): void {
+    const entry: Watched = {
+      informer: this.options.api.informer(path, fieldSelector, () => this.listed(id, entry)),
+      synced: false,
+      failures: 0,
+      reportedAbsent: false,
+      keys: new Set(),
+    };
+    const informer = entry.informer;
+    this.watched.set(id, entry);
+    const typed = (obj: any): KubeObject => ({ ...obj, apiVersion: obj.apiVersion ?? resource.apiVersion, kind: obj.kind ?? resource.kind });
+    informer.on('add', (obj) => this.upsert(entry, typed(obj)));
+    informer.on('update', (obj) => this.upsert(entry, typed(obj)));
+    informer.on('delete', (obj) => this.remove(entry, keyOf(typed(obj))));
+    informer.on('error', (err) => this.failed(id, entry, resource, err));
+    void informer.start().catch((err) => this.failed(id, entry, resource, err));
+  }
+
+  private listed(id: string, entry: Watched): void {
+    if (this.closed || this.watched.get(id) !== entry) return;
+    if (entry.reportedAbsent) this.options.log(`controller: ${id} is served by the API now`);
+    entry.reportedAbsent = false;
+    entry.synced = true;
+    entry.failures = 0;
+    entry.lastError = undefined;
+    this.checkSynced();
+  }
+
+  private failed(id: string, entry: Watched, resource: Resource, err: any): void {
+    if (this.closed || this.watched.get(id) !== entry) return;
+    entry.synced = false;
+    const status = err?.statusCode ?? err?.code;
+    let delay: number;
+    // An optional kind whose CRD is not installed (404), or a referenced Secret we may not read
+    // (403), has nothing to wait for; the data plane reports the missing reference.
+    if (resource.optional && (status === 404 || (status === 403 && id !== resource.kind))) {
+      if (!entry.reportedAbsent) this.options.log(`controller: ${id} cannot be listed (${status}${status === 404 ? ', CRD not installed?' : ''}); retrying every ${ABSENT_RETRY_MS / 1000} s`);
+      entry.reportedAbsent = true;
+      entry.synced = true;
+      this.checkSynced();
+      delay = ABSENT_RETRY_MS;
+    } else {
+      entry.failures++;
+      delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(entry.failures, 10));
+      const message = err instanceof Error ? err.message : String(err);
+      if (message !== entry.lastError) this.options.log(`controller: watching ${id} failed (${message}); retrying, the last configuration stays live`);
+      entry.lastError = message;
+    }
+    entry.retry = setTimeout(() => {
+      entry.retry = undefined;
+      if (!this.closed && this.watched.get(id) === entry) void entry.informer.start().catch((e) => this.failed(id, entry, resource, e));
+    }, delay);
+  }
+
+  private checkSynced(): void {
+    if (!this.firstSync) return;
+    if ([...this.watched.values()].every((w) => w.synced)) {
+      const resolve = this.firstSync;
+      this.firstSync = undefined;
+      resolve();
+    }
+  }
+
+  private upsert(entry: Watched, object: KubeObject): void {
+    entry.failures = 0;
+    entry.lastError = undefined;
+    const key = keyOf(object);
+    entry.keys.add(key);
+    const previous = this.latest.get(key);
+    this.latest.set(key, object);
+    const before = this.objects.get(key);
+    if (before && sameInput(before, object)) {
+      if (previous && JSON.stringify(previous.status) !== JSON.stringify(object.status)) this.options.onStatusChange?.();
+      return;
+    }
+    this.objects.set(key, object);
+    if (object.kind === 'Gateway' || object.kind === 'ListenerSet' || object.kind === 'BackendTLSPolicy') this.rewatchReferences();
+    this.changed();
+  }
+
+  private remove(entry: Watched, key: string): void {
+    entry.keys.delete(key);
+    this.latest.delete(key);
+    if (!this.objects.delete(key)) return;
+    if (key.startsWith('Gateway/') || key.startsWith('ListenerSet/') || key.startsWith('BackendTLSPolicy/')) this.rewatchReferences();
+    this.changed();
+  }
+
+  /** One watch per referenced Secret or ConfigMap; watches of objects no longer referenced end. */
+  private rewatchReferences(): void {
+    const wanted = new Set<string>();
+    for (const object of this.objects.values()) {
+      if (object.kind === 'Gateway' || object.kind === 'ListenerSet' || object.kind === 'BackendTLSPolicy') {
+        for (const ref of referencedObjects(object)) wanted.add(ref);
+      }
+    }
+    for (const [id, entry] of this.watched) {
+      if (!id.startsWith('Secret/') && !id.startsWith('ConfigMap/')) continue;
+      if (wanted.has(id)) continue;
+      this.watched.delete(id);
+      if (entry.retry) clearTimeout(entry.retry);
+      void entry.informer.stop();
+      for (const key of entry.keys) {
+        this.latest.delete(key);
+        this.objects.delete(key);
+      }
+      this.changed();
+    }
+    for (const id of wanted) {
+      if (this.watched.has(id)) continue;
+      const [kind, namespace, name] = id.split('/');
+      const resource = kind === 'Secret' ? SECRET : CONFIG_MAP;
+      this.watch(id, resource, collectionPath(resource, namespace), `metadata.name=${name}`);
+    }
+  }
+
+  private changed(): void {
+    this.current = undefined;
+    if (!this.onChange || this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.onChange?.();
+    }, SETTLE_MS);
+  }
+}

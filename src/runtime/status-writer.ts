@@ -1,0 +1,248 @@
+/**
+ * Writes the engine's statuses to the API. What is written is worked out by pure functions
+ * (`statusToWrite`), so the rules that prevent flapping are tested without a server:
+ * - a condition keeps its lastTransitionTime while its status stays the same, so a restart or a
+ *   new reason does not look like a transition;
+ * - a route's or policy's entries of other controllers are kept as they are;
+ * - nothing is written when the result equals what the object has (the CRD's initial
+ *   "Waiting for controller" status never equals ours, so it is always replaced).
+ *
+ * Writes are PUTs of the whole object to `/status` with its resourceVersion: a merge patch would
+ * replace the `parents` list wholesale and could erase an entry another controller added since
+ * our read; the PUT fails with 409 instead, and the object is read again and the status merged anew.
+ */
+import { ApiError, describe, KubeApi } from './kube-client';
+import { apiGroup } from '../engine/translate/snapshot';
+import { ObjectStatus } from '../engine/translate/status';
+import { KubeObject } from '../engine/types';
+
+interface AnyCondition {
+  readonly type: string;
+  readonly status: string;
+  readonly lastTransitionTime?: string;
+  readonly [key: string]: unknown;
+}
+
+/** Each condition with the lastTransitionTime it had when its status has not changed, `now` otherwise. */
+export function keepTransitionTimes(next: readonly AnyCondition[], previous: unknown, now: string): AnyCondition[] {
+  const before = Array.isArray(previous) ? previous as AnyCondition[] : [];
+  return next.map((c) => {
+    const old = before.find((p) => p?.type === c.type);
+    const time = old !== undefined && old.status === c.status && typeof old.lastTransitionTime === 'string' ? old.lastTransitionTime : now;
+    return { ...c, lastTransitionTime: time };
+  });
+}
+
+/** Entries of a list (route parents, policy ancestors) with the same reference and controller are one entry. */
+function sameEntry(a: any, b: any, ref: 'parentRef' | 'ancestorRef'): boolean {
+  return a?.controllerName === b?.controllerName && canonical(normalizeRef(a?.[ref])) === canonical(normalizeRef(b?.[ref]));
+}
+
+function normalizeRef(ref: any): unknown {
+  if (typeof ref !== 'object' || ref === null) return ref;
+  return {
+    group: ref.group ?? 'gateway.networking.k8s.io',
+    kind: ref.kind ?? 'Gateway',
+    namespace: ref.namespace,
+    name: ref.name,
+    sectionName: ref.sectionName,
+    port: ref.port,
+  };
+}
+
+/**
+ * The status to write for an object whose current status is `current`, or undefined when it
+ * already says that (up to lastTransitionTime kept by the rules above).
+ */
+export function statusToWrite(ours: ObjectStatus['status'], current: any, controllerName: string, now: string): unknown | undefined {
+  const desired = mergeStatus(ours, current ?? {}, controllerName, now);
+  return canonical(desired) === canonical(current ?? {}) ? undefined : desired;
+}
+
+function mergeStatus(ours: any, current: any, controllerName: string, now: string): unknown {
+  for (const [list, ref] of [['parents', 'parentRef'], ['ancestors', 'ancestorRef']] as const) {
+    if (!(list in ours)) continue;
+    const previous: any[] = Array.isArray(current[list]) ? current[list] : [];
+    const others = previous.filter((entry) => entry?.controllerName !== controllerName);
+    const mine = (ours[list] as any[]).map((entry) => {
+      const old = previous.find((p) => sameEntry(p, entry, ref));
+      return { ...entry, conditions: keepTransitionTimes(entry.conditions, old?.conditions, now) };
+    });
+    return { ...current, [list]: [...others, ...mine] };
+  }
+  const result: any = { ...current, conditions: keepTransitionTimes(ours.conditions, current.conditions, now) };
+  // The CRD's default status belongs to no controller: nothing of it survives but what we say.
+  if (Array.isArray(ours.listeners)) {
+    const previous: any[] = Array.isArray(current.listeners) ? current.listeners : [];
+    result.listeners = ours.listeners.map((l: any) => ({
+      ...l,
+      conditions: keepTransitionTimes(l.conditions, previous.find((p) => p?.name === l.name)?.conditions, now),
+    }));
+  } else {
+    delete result.listeners;
+  }
+  if ('attachedListenerSets' in ours) result.attachedListenerSets = ours.attachedListenerSets;
+  return result;
+}
+
+/** JSON with sorted keys, so that equal statuses compare equal whatever order the server keeps keys in. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => [k, v[k]]))
+    : v));
+}
+
+/** RFC 3339 to the second, as Kubernetes writes metav1.Time. */
+export function kubeTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+export const PLURALS: Record<string, string> = {
+  GatewayClass: 'gatewayclasses',
+  Gateway: 'gateways',
+  ListenerSet: 'listenersets',
+  HTTPRoute: 'httproutes',
+  GRPCRoute: 'grpcroutes',
+  TLSRoute: 'tlsroutes',
+  TCPRoute: 'tcproutes',
+  UDPRoute: 'udproutes',
+  BackendTLSPolicy: 'backendtlspolicies',
+  ReferenceGrant: 'referencegrants',
+};
+
+/** The API path of an object (`/apis/g/v/namespaces/ns/plural/name`). */
+export function objectPath(object: KubeObject): string {
+  const plural = PLURALS[object.kind] ?? `${object.kind.toLowerCase()}s`;
+  const group = apiGroup(object.apiVersion);
+  const base = group === '' ? `/api/${object.apiVersion}` : `/apis/${object.apiVersion}`;
+  const ns = object.metadata.namespace ? `/namespaces/${object.metadata.namespace}` : '';
+  return `${base}${ns}/${plural}/${object.metadata.name}`;
+}
+
+export interface StatusWriterOptions {
+  readonly api: KubeApi;
+  readonly controllerName: string;
+  /** The object as the informers last saw it, by engine key. */
+  readonly lookup: (key: string) => KubeObject | undefined;
+  readonly log: (line: string) => void;
+  /** Called after each write with its outcome. */
+  readonly counted?: (outcome: 'written' | 'conflict' | 'error') => void;
+  /** @default () => new Date() */
+  readonly clock?: () => Date;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Keeps the API's statuses equal to the engine's while active (the leader). `sync` may be called
+ * at any rate: one pass runs at a time and a call during a pass schedules one more.
+ */
+export class StatusWriter {
+  private desired: ReadonlyMap<string, ObjectStatus> = new Map();
+  private active = false;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private retry: NodeJS.Timeout | undefined;
+  private failures = 0;
+  /** The object returned by our last write, until the informer has something newer. */
+  private readonly written = new Map<string, { readonly basedOn: string | undefined; readonly object: KubeObject }>();
+  private closed = false;
+
+  constructor(private readonly options: StatusWriterOptions) {}
+
+  setActive(active: boolean): void {
+    this.active = active;
+    if (active) this.kick();
+  }
+
+  sync(statuses: ReadonlyMap<string, ObjectStatus>): void {
+    this.desired = statuses;
+    this.kick();
+  }
+
+  /** Checks every status again (another writer may have changed one). */
+  resync(): void {
+    this.kick();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.active = false;
+    if (this.retry) clearTimeout(this.retry);
+    await this.running;
+  }
+
+  private kick(): void {
+    if (!this.active || this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.pass();
+      } while (this.again && this.active);
+    })().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private current(key: string): KubeObject | undefined {
+    const cached = this.options.lookup(key);
+    const mine = this.written.get(key);
+    if (mine && cached?.metadata.resourceVersion === mine.basedOn) return mine.object;
+    this.written.delete(key);
+    return cached;
+  }
+
+  private async pass(): Promise<void> {
+    let failed = 0;
+    for (const [key, ours] of this.desired) {
+      // Losing the lease stops writing at once, even in the middle of a pass.
+      if (!this.active || this.closed) return;
+      const object = this.current(key);
+      if (!object) continue;
+      try {
+        await this.write(key, object, ours);
+      } catch (err) {
+        failed++;
+        this.options.counted?.('error');
+        this.options.log(`controller: status of ${key} not written: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (failed === 0) {
+      this.failures = 0;
+      return;
+    }
+    this.failures++;
+    const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 10));
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.kick();
+    }, delay);
+  }
+
+  private async write(key: string, first: KubeObject, ours: ObjectStatus): Promise<void> {
+    let object = first;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const status = statusToWrite(ours.status, object.status, this.options.controllerName, kubeTime(this.options.clock?.() ?? new Date()));
+      if (status === undefined) return;
+      const response = await this.options.api.request('PUT', `${objectPath(object)}/status`, { ...object, status });
+      if (response.status === 200 || response.status === 201) {
+        this.options.counted?.('written');
+        this.written.set(key, { basedOn: first.metadata.resourceVersion, object: response.body });
+        return;
+      }
+      if (response.status === 404) return;
+      if (response.status !== 409) throw new ApiError(response.status, describe(response));
+      this.options.counted?.('conflict');
+      const fresh = await this.options.api.request('GET', objectPath(object));
+      if (fresh.status === 404) return;
+      if (fresh.status !== 200) throw new ApiError(fresh.status, describe(fresh));
+      object = fresh.body;
+    }
+    throw new Error('still conflicting after 5 attempts');
+  }
+}

@@ -1,0 +1,167 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { tempDir } from './support';
+import { ConditionStatus } from '../../src/engine/translate/status';
+import { FileSource } from '../../src/runtime/source';
+import { referencedObjects, sameInput } from '../../src/runtime/source/kubernetes';
+import { canonical, keepTransitionTimes, kubeTime, objectPath, statusToWrite } from '../../src/runtime/status-writer';
+
+const ME = 'gateway.cdk8s.io/controller';
+const OTHER = 'example.com/other';
+const T0 = '2026-01-01T00:00:00Z';
+const NOW = '2026-11-22T10:00:00Z';
+
+const cond = (type: string, status: ConditionStatus, reason: string, lastTransitionTime = T0, observedGeneration = 1) =>
+  ({ type, status, reason, message: '', observedGeneration, lastTransitionTime });
+
+const parentRef = { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'ns', name: 'gw' };
+
+describe('keepTransitionTimes', () => {
+  test('keeps the time of a condition whose status did not change, even when its reason did', () => {
+    const next = keepTransitionTimes([cond('Accepted', 'True', 'Accepted', '1970-01-01T00:00:00Z')], [cond('Accepted', 'True', 'Old')], NOW);
+    expect(next[0].lastTransitionTime).toBe(T0);
+  });
+
+  test('stamps now on a condition whose status changed or that is new', () => {
+    const next = keepTransitionTimes(
+      [cond('Accepted', 'False', 'NotAllowedByListeners'), cond('ResolvedRefs', 'True', 'ResolvedRefs')],
+      [cond('Accepted', 'True', 'Accepted')], NOW);
+    expect(next.map((c) => c.lastTransitionTime)).toEqual([NOW, NOW]);
+  });
+});
+
+describe('statusToWrite', () => {
+  test('replaces the CRD default "Waiting for controller" status of a Gateway', () => {
+    const pending = { conditions: [{ ...cond('Accepted', 'Unknown', 'Pending', T0), message: 'Waiting for controller' }] };
+    const ours = { conditions: [cond('Accepted', 'True', 'Accepted', '1970-01-01T00:00:00Z')], listeners: [] };
+    expect(statusToWrite(ours, pending, ME, NOW)).toEqual({ conditions: [cond('Accepted', 'True', 'Accepted', NOW)], listeners: [] });
+  });
+
+  test('writes nothing when the object already says what the engine says (no flapping on restart)', () => {
+    const current = {
+      conditions: [cond('Accepted', 'True', 'Accepted'), cond('Programmed', 'True', 'Programmed')],
+      listeners: [{ name: 'http', attachedRoutes: 2, supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }], conditions: [cond('Accepted', 'True', 'Accepted')] }],
+    };
+    // The engine stamps every condition with a fixed time; the stored times win while statuses hold.
+    const ours = JSON.parse(JSON.stringify(current).split(T0).join('1970-01-01T00:00:00Z'));
+    expect(statusToWrite(ours, current, ME, NOW)).toBeUndefined();
+  });
+
+  test('writes when attachedRoutes change, keeping the times of unchanged conditions', () => {
+    const listener = (attachedRoutes: number, time: string) =>
+      ({ name: 'http', attachedRoutes, supportedKinds: [], conditions: [cond('Accepted', 'True', 'Accepted', time)] });
+    const current = { conditions: [cond('Accepted', 'True', 'Accepted')], listeners: [listener(1, T0)] };
+    const ours = { conditions: [cond('Accepted', 'True', 'Accepted', 'x')], listeners: [listener(2, 'x')] };
+    expect(statusToWrite(ours, current, ME, NOW)).toEqual({ conditions: [cond('Accepted', 'True', 'Accepted')], listeners: [listener(2, T0)] });
+  });
+
+  test('writes when observedGeneration moves on', () => {
+    const current = { conditions: [cond('Accepted', 'True', 'Accepted', T0, 1)] };
+    const ours = { conditions: [cond('Accepted', 'True', 'Accepted', 'x', 2)] };
+    expect(statusToWrite(ours, current, ME, NOW)).toEqual({ conditions: [cond('Accepted', 'True', 'Accepted', T0, 2)] });
+  });
+
+  test('keeps route parent entries of other controllers and replaces ours', () => {
+    const theirs = { parentRef: { ...parentRef, name: 'theirs' }, controllerName: OTHER, conditions: [cond('Accepted', 'False', 'Whatever')] };
+    const mineBefore = { parentRef, controllerName: ME, conditions: [cond('Accepted', 'True', 'Accepted'), cond('ResolvedRefs', 'True', 'ResolvedRefs')] };
+    const mineNow = { parentRef, controllerName: ME, conditions: [cond('Accepted', 'True', 'Accepted', 'x'), cond('ResolvedRefs', 'False', 'BackendNotFound', 'x')] };
+    expect(statusToWrite({ parents: [mineNow] }, { parents: [theirs, mineBefore] }, ME, NOW)).toEqual({
+      parents: [theirs, { parentRef, controllerName: ME, conditions: [cond('Accepted', 'True', 'Accepted'), cond('ResolvedRefs', 'False', 'BackendNotFound', NOW)] }],
+    });
+  });
+
+  test('drops our parent entries for parents the route no longer names', () => {
+    const stale = { parentRef: { ...parentRef, name: 'old' }, controllerName: ME, conditions: [cond('Accepted', 'True', 'Accepted')] };
+    const mine = { parentRef, controllerName: ME, conditions: [cond('Accepted', 'True', 'Accepted')] };
+    expect(statusToWrite({ parents: [mine] }, { parents: [stale, mine] }, ME, NOW)).toEqual({ parents: [mine] });
+  });
+
+  test('matches a stored parentRef without group and kind to ours (the server may store them defaulted or not)', () => {
+    const stored = { parentRef: { namespace: 'ns', name: 'gw' }, controllerName: ME, conditions: [cond('Accepted', 'True', 'Accepted')] };
+    const ours = { parentRef, controllerName: ME, conditions: [cond('Accepted', 'True', 'Accepted', 'x')] };
+    expect((statusToWrite({ parents: [ours] }, { parents: [stored] }, ME, NOW) as any).parents[0].conditions[0].lastTransitionTime).toBe(T0);
+  });
+
+  test('keeps policy ancestors of other controllers', () => {
+    const theirs = { ancestorRef: parentRef, controllerName: OTHER, conditions: [cond('Accepted', 'True', 'Accepted')] };
+    const ours = { ancestorRef: parentRef, controllerName: ME, conditions: [cond('Accepted', 'True', 'Accepted', 'x')] };
+    expect(statusToWrite({ ancestors: [ours] }, { ancestors: [theirs] }, ME, NOW)).toEqual({
+      ancestors: [theirs, { ...ours, conditions: [cond('Accepted', 'True', 'Accepted', NOW)] }],
+    });
+  });
+
+  test('keeps Gateway addresses it does not produce', () => {
+    const current = { addresses: [{ type: 'IPAddress', value: '10.0.0.1' }], conditions: [cond('Accepted', 'True', 'Accepted')] };
+    expect(statusToWrite({ conditions: [cond('Accepted', 'True', 'Accepted', 'x')] }, current, ME, NOW)).toBeUndefined();
+  });
+});
+
+describe('helpers', () => {
+  test('canonical ignores key order', () => {
+    expect(canonical({ b: 1, a: { d: 2, c: 3 } })).toBe(canonical({ a: { c: 3, d: 2 }, b: 1 }));
+  });
+
+  test('kubeTime writes seconds, as metav1.Time', () => {
+    expect(kubeTime(new Date('2026-11-22T10:00:00.123Z'))).toBe('2026-11-22T10:00:00Z');
+  });
+
+  test('objectPath of namespaced, cluster-scoped and core objects', () => {
+    expect(objectPath({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { namespace: 'ns', name: 'r' } }))
+      .toBe('/apis/gateway.networking.k8s.io/v1/namespaces/ns/httproutes/r');
+    expect(objectPath({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'c' } }))
+      .toBe('/apis/gateway.networking.k8s.io/v1/gatewayclasses/c');
+    expect(objectPath({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'ns', name: 's' } })).toBe('/api/v1/namespaces/ns/services/s');
+  });
+});
+
+describe('the Kubernetes source', () => {
+  test('finds the Secrets and ConfigMaps a Gateway and a BackendTLSPolicy reference', () => {
+    const gateway = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { namespace: 'ns', name: 'gw' },
+      spec: {
+        listeners: [{ name: 'https', tls: { certificateRefs: [{ name: 'cert' }, { name: 'other', namespace: 'certs', kind: 'Secret' }, { name: 'x', group: 'example.com', kind: 'Vault' }] } }],
+        tls: { backend: { clientCertificateRef: { name: 'client' } } },
+      },
+    };
+    const policy = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'BackendTLSPolicy',
+      metadata: { namespace: 'ns', name: 'p' },
+      spec: { validation: { caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'ca' }] } },
+    };
+    expect(referencedObjects(gateway)).toEqual(['Secret/ns/cert', 'Secret/certs/other', 'Secret/ns/client']);
+    expect(referencedObjects(policy)).toEqual(['ConfigMap/ns/ca']);
+  });
+
+  test('treats a status-only change as no change of input', () => {
+    const a = { apiVersion: 'v1', kind: 'X', metadata: { name: 'a', resourceVersion: '1' }, spec: { x: 1 } };
+    expect(sameInput(a, { ...a, metadata: { name: 'a', resourceVersion: '2' }, status: { y: 1 } })).toBe(true);
+    expect(sameInput(a, { ...a, spec: { x: 2 } })).toBe(false);
+    expect(sameInput(a, { ...a, metadata: { name: 'a', labels: { l: 'v' } } })).toBe(false);
+  });
+});
+
+describe('FileSource', () => {
+  test('hands back the same objects while the files are unchanged, and reports a change', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'a.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: one\n');
+    const source = new FileSource([file], dir);
+    let changed!: () => void;
+    const change = new Promise<void>((resolve) => changed = resolve);
+    await source.start(() => changed());
+    try {
+      const first = source.snapshot().objects;
+      expect(first.map((o) => o.metadata.name)).toEqual(['one']);
+      expect(source.snapshot().objects[0]).toBe(first[0]);
+      fs.writeFileSync(file, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: two\n');
+      await change;
+      expect(source.snapshot().objects.map((o) => o.metadata.name)).toEqual(['two']);
+    } finally {
+      await source.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
