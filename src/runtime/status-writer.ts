@@ -14,7 +14,7 @@
 import { ApiError, describe, KubeApi } from './kube-client';
 import { apiGroup } from '../engine/translate/snapshot';
 import { ObjectStatus } from '../engine/translate/status';
-import { KubeObject } from '../engine/types';
+import { KubeObject, objectKey } from '../engine/types';
 
 interface AnyCondition {
   readonly type: string;
@@ -54,9 +54,46 @@ function normalizeRef(ref: any): unknown {
  * The status to write for an object whose current status is `current`, or undefined when it
  * already says that (up to lastTransitionTime kept by the rules above).
  */
-export function statusToWrite(ours: ObjectStatus['status'], current: any, controllerName: string, now: string): unknown | undefined {
-  const desired = mergeStatus(ours, current ?? {}, controllerName, now);
+export function statusToWrite(
+  ours: ObjectStatus['status'], current: any, controllerName: string, now: string, addresses?: readonly GatewayAddress[],
+): unknown | undefined {
+  const desired: any = mergeStatus(ours, current ?? {}, controllerName, now);
+  if (addresses !== undefined) {
+    if (addresses.length > 0) desired.addresses = addresses;
+    else delete desired.addresses;
+  }
   return canonical(desired) === canonical(current ?? {}) ? undefined : desired;
+}
+
+export interface GatewayAddress {
+  readonly type: 'IPAddress' | 'Hostname';
+  readonly value: string;
+}
+
+/** The Service of a Gateway's proxy as GatewayController names and labels it. */
+export const PROXY_SERVICE_SUFFIX = '-proxy';
+const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+
+/**
+ * The addresses of a Gateway served by a proxy Service (named `<gateway>-proxy` and labelled
+ * with the Gateway's name in its namespace): the load balancer's ingress points once assigned,
+ * otherwise, for a ClusterIP or NodePort Service, its cluster IPs. Undefined when there is no
+ * such Service: the addresses stored on the Gateway are then left as they are, since another
+ * component may assign them.
+ */
+export function proxyAddresses(service: KubeObject | undefined, gatewayName: string): GatewayAddress[] | undefined {
+  if (!service || service.metadata.labels?.[GATEWAY_NAME_LABEL] !== gatewayName) return undefined;
+  const spec: any = (service as any).spec ?? {};
+  const ingress: any[] = (service as any).status?.loadBalancer?.ingress ?? [];
+  const addresses: GatewayAddress[] = [];
+  for (const point of ingress) {
+    if (typeof point?.ip === 'string' && point.ip) addresses.push({ type: 'IPAddress', value: point.ip });
+    else if (typeof point?.hostname === 'string' && point.hostname) addresses.push({ type: 'Hostname', value: point.hostname });
+  }
+  if (addresses.length > 0 || spec.type === 'LoadBalancer' || spec.type === 'ExternalName') return addresses;
+  const clusterIps: unknown[] = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [spec.clusterIP];
+  for (const ip of clusterIps) if (typeof ip === 'string' && ip && ip !== 'None') addresses.push({ type: 'IPAddress', value: ip });
+  return addresses;
 }
 
 function mergeStatus(ours: any, current: any, controllerName: string, now: string): unknown {
@@ -224,10 +261,17 @@ export class StatusWriter {
     }, delay);
   }
 
+  private addressesOf(object: KubeObject): GatewayAddress[] | undefined {
+    if (object.kind !== 'Gateway') return undefined;
+    const name = object.metadata.name ?? '';
+    return proxyAddresses(this.options.lookup(objectKey('Service', object.metadata.namespace, `${name}${PROXY_SERVICE_SUFFIX}`)), name);
+  }
+
   private async write(key: string, first: KubeObject, ours: ObjectStatus): Promise<void> {
     let object = first;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const status = statusToWrite(ours.status, object.status, this.options.controllerName, kubeTime(this.options.clock?.() ?? new Date()));
+      const status = statusToWrite(ours.status, object.status, this.options.controllerName, kubeTime(this.options.clock?.() ?? new Date()),
+        this.addressesOf(object));
       if (status === undefined) return;
       const response = await this.options.api.request('PUT', `${objectPath(object)}/status`, { ...object, status });
       if (response.status === 200 || response.status === 201) {

@@ -4,7 +4,7 @@ import { tempDir } from './support';
 import { ConditionStatus } from '../../src/engine/translate/status';
 import { FileSource } from '../../src/runtime/source';
 import { referencedObjects, sameInput } from '../../src/runtime/source/kubernetes';
-import { canonical, keepTransitionTimes, kubeTime, objectPath, statusToWrite } from '../../src/runtime/status-writer';
+import { canonical, keepTransitionTimes, kubeTime, objectPath, proxyAddresses, statusToWrite } from '../../src/runtime/status-writer';
 
 const ME = 'gateway.cdk8s.io/controller';
 const OTHER = 'example.com/other';
@@ -163,5 +163,47 @@ describe('FileSource', () => {
       await source.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Gateway addresses from the proxy Service', () => {
+  const service = (spec: object, status?: object, gateway = 'edge') => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: `${gateway}-proxy`, namespace: 'infra', labels: { 'gateway.networking.k8s.io/gateway-name': gateway } },
+    spec,
+    ...(status ? { status } : {}),
+  });
+
+  test('are the load balancer ingress points once assigned, IPs and hostnames', () => {
+    expect(proxyAddresses(service({ type: 'LoadBalancer', clusterIP: '10.0.0.9' },
+      { loadBalancer: { ingress: [{ ip: '203.0.113.7' }, { hostname: 'lb.example.net' }] } }), 'edge'))
+      .toEqual([{ type: 'IPAddress', value: '203.0.113.7' }, { type: 'Hostname', value: 'lb.example.net' }]);
+  });
+
+  test('are none for a load balancer not yet assigned (not its cluster IP)', () => {
+    expect(proxyAddresses(service({ type: 'LoadBalancer', clusterIP: '10.0.0.9' }), 'edge')).toEqual([]);
+  });
+
+  test('are the cluster IPs of a ClusterIP Service', () => {
+    expect(proxyAddresses(service({ type: 'ClusterIP', clusterIP: '10.0.0.9', clusterIPs: ['10.0.0.9', 'fd00::9'] }), 'edge'))
+      .toEqual([{ type: 'IPAddress', value: '10.0.0.9' }, { type: 'IPAddress', value: 'fd00::9' }]);
+  });
+
+  test('are unknown without a Service, or with one labelled for another Gateway', () => {
+    expect(proxyAddresses(undefined, 'edge')).toBeUndefined();
+    expect(proxyAddresses(service({ type: 'ClusterIP', clusterIP: '10.0.0.9' }, undefined, 'other'), 'edge')).toBeUndefined();
+  });
+
+  test('are written into the status, replaced when they change, and left alone when unknown', () => {
+    const ours = { conditions: [cond('Accepted', 'True', 'Accepted', 'x')], listeners: [] };
+    const now = NOW;
+    const first: any = statusToWrite(ours, {}, 'c', now, [{ type: 'IPAddress', value: '203.0.113.7' }]);
+    expect(first.addresses).toEqual([{ type: 'IPAddress', value: '203.0.113.7' }]);
+    expect(statusToWrite(ours, first, 'c', now, [{ type: 'IPAddress', value: '203.0.113.7' }])).toBeUndefined();
+    expect((statusToWrite(ours, first, 'c', now, [{ type: 'Hostname', value: 'lb.example.net' }]) as any).addresses)
+      .toEqual([{ type: 'Hostname', value: 'lb.example.net' }]);
+    expect(statusToWrite(ours, first, 'c', now, undefined)).toBeUndefined();
+    expect((statusToWrite(ours, first, 'c', now, []) as any).addresses).toBeUndefined();
   });
 });
