@@ -79,5 +79,6 @@ benchTask('synth', 'Benchmark: synthesize and validate 1,000 HttpRoutes across 1
 benchTask('route-table', 'Benchmark: compile 10,000 HTTPRoutes and look up 100,000 requests', 'bench/route-table/run.ts', '--expose-gc');
 benchTask('propagation', 'Benchmark: one HTTPRoute changed among 10,000 until serve serves it', 'bench/propagation/run.ts');
 benchTask('proxy', 'Benchmark: cdk8s-gateway serve vs nginx as reverse proxies (needs nginx and wrk)', 'bench/proxy/run.ts');
+benchTask('controller', 'Benchmark: route change propagation and leader failover of two controller replicas on the test API server', 'bench/controller/run.ts');
 
 project.synth();

@@ -170,6 +170,9 @@ export interface StatusWriterOptions {
 
 const MAX_BACKOFF_MS = 30_000;
 
+/** Statuses compared between two turns of the event loop during a pass. */
+const YIELD_EVERY = 64;
+
 /**
  * Keeps the API's statuses equal to the engine's while active (the leader). `sync` may be called
  * at any rate: one pass runs at a time and a call during a pass schedules one more.
@@ -184,6 +187,8 @@ export class StatusWriter {
   /** The object returned by our last write, until the informer has something newer. */
   private readonly written = new Map<string, { readonly basedOn: string | undefined; readonly object: KubeObject }>();
   private closed = false;
+  /** Per object, the engine status and the stored resourceVersion last found to agree. */
+  private readonly settled = new Map<string, { readonly ours: ObjectStatus; readonly version: string | undefined }>();
 
   constructor(private readonly options: StatusWriterOptions) {}
 
@@ -235,11 +240,18 @@ export class StatusWriter {
 
   private async pass(): Promise<void> {
     let failed = 0;
+    let checked = 0;
+    for (const key of this.settled.keys()) if (!this.desired.has(key)) this.settled.delete(key);
     for (const [key, ours] of this.desired) {
       // Losing the lease stops writing at once, even in the middle of a pass.
       if (!this.active || this.closed) return;
       const object = this.current(key);
       if (!object) continue;
+      // Same engine status, same stored object as when they were last found equal: nothing to do.
+      if (this.settled.get(key)?.ours === ours && this.settled.get(key)?.version === object.metadata.resourceVersion) continue;
+      // Comparing thousands of statuses is tens of milliseconds of work: let requests and
+      // config changes in between, so a pass never delays traffic or the next change.
+      if (++checked % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         await this.write(key, object, ours);
       } catch (err) {
@@ -270,9 +282,14 @@ export class StatusWriter {
   private async write(key: string, first: KubeObject, ours: ObjectStatus): Promise<void> {
     let object = first;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const status = statusToWrite(ours.status, object.status, this.options.controllerName, kubeTime(this.options.clock?.() ?? new Date()),
-        this.addressesOf(object));
-      if (status === undefined) return;
+      const addresses = this.addressesOf(object);
+      const now = kubeTime(this.options.clock?.() ?? new Date());
+      const status = statusToWrite(ours.status, object.status, this.options.controllerName, now, addresses);
+      if (status === undefined) {
+        // A Gateway's addresses come from another object (its proxy Service): Gateways are always compared.
+        if (object.kind !== 'Gateway') this.settled.set(key, { ours, version: object.metadata.resourceVersion });
+        return;
+      }
       const response = await this.options.api.request('PUT', `${objectPath(object)}/status`, { ...object, status });
       if (response.status === 200 || response.status === 201) {
         this.options.counted?.('written');

@@ -4,7 +4,7 @@ import { tempDir } from './support';
 import { ConditionStatus } from '../../src/engine/translate/status';
 import { FileSource } from '../../src/runtime/source';
 import { referencedObjects, sameInput } from '../../src/runtime/source/kubernetes';
-import { canonical, keepTransitionTimes, kubeTime, objectPath, proxyAddresses, statusToWrite } from '../../src/runtime/status-writer';
+import { canonical, keepTransitionTimes, kubeTime, objectPath, proxyAddresses, StatusWriter, statusToWrite } from '../../src/runtime/status-writer';
 
 const ME = 'gateway.cdk8s.io/controller';
 const OTHER = 'example.com/other';
@@ -205,5 +205,72 @@ describe('Gateway addresses from the proxy Service', () => {
       .toEqual([{ type: 'Hostname', value: 'lb.example.net' }]);
     expect(statusToWrite(ours, first, 'c', now, undefined)).toBeUndefined();
     expect((statusToWrite(ours, first, 'c', now, []) as any).addresses).toBeUndefined();
+  });
+});
+
+describe('StatusWriter passes', () => {
+  /** An API that stores what is PUT and counts the writes. */
+  function fakeApi(objects: Map<string, any>) {
+    let version = 100;
+    const puts: string[] = [];
+    const api = {
+      request: async (method: string, _path: string, body?: any) => {
+        if (method !== 'PUT') return { status: 405, body: {} };
+        const key = `HTTPRoute/${body.metadata.namespace}/${body.metadata.name}`;
+        puts.push(key);
+        const stored = { ...body, metadata: { ...body.metadata, resourceVersion: String(++version) } };
+        objects.set(key, stored);
+        return { status: 200, body: stored };
+      },
+    };
+    return { api, puts };
+  }
+
+  const route = (name: string, status?: object) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: 'apps', resourceVersion: '1', generation: 1 },
+    spec: {},
+    ...(status ? { status } : {}),
+  });
+  const routeStatus = (name: string) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    namespace: 'apps',
+    name,
+    status: { parents: [{ parentRef: { name: 'gw' }, controllerName: ME, conditions: [cond('Accepted', 'True', 'Accepted', 'x')] }] },
+  }) as any;
+
+  async function settle(writer: StatusWriter): Promise<void> {
+    for (let i = 0; i < 50 && (writer as any).running; i++) await (writer as any).running;
+  }
+
+  test('writes each differing status once, then skips what it found equal until the stored object changes', async () => {
+    const objects = new Map<string, any>();
+    const desired = new Map<string, any>();
+    for (let i = 0; i < 200; i++) {
+      objects.set(`HTTPRoute/apps/r${i}`, route(`r${i}`));
+      desired.set(`HTTPRoute/apps/r${i}`, routeStatus(`r${i}`));
+    }
+    const { api, puts } = fakeApi(objects);
+    const writer = new StatusWriter({
+      api: api as any, controllerName: ME, lookup: (k) => objects.get(k), log: () => undefined, clock: () => new Date(NOW),
+    });
+    writer.setActive(true);
+    writer.sync(desired);
+    await settle(writer);
+    expect(puts).toHaveLength(200);
+
+    writer.resync();
+    await settle(writer);
+    expect(puts).toHaveLength(200);
+
+    // Another writer replaces one status: its resourceVersion moves, so it is compared and restored.
+    const tampered = objects.get('HTTPRoute/apps/r7');
+    objects.set('HTTPRoute/apps/r7', { ...tampered, metadata: { ...tampered.metadata, resourceVersion: '999' }, status: {} });
+    writer.resync();
+    await settle(writer);
+    expect(puts.slice(200)).toEqual(['HTTPRoute/apps/r7']);
+    await writer.close();
   });
 });
