@@ -10,6 +10,7 @@
  */
 import { maxHeaderSize } from 'http';
 import type { Socket } from 'net';
+import { LlhttpBinding, LlhttpParser, LlhttpParserClass, loadBinding, StreamHandle } from '../llhttp-binding';
 
 export type ParseMode = 'consume' | 'data';
 
@@ -37,54 +38,18 @@ export interface RequestSink {
   onRead(result: number | ParseError, read: Buffer | undefined): void;
 }
 
-interface NativeParser {
-  [slot: number]: unknown;
+/** The native parser with the fields this file keeps on it, so its shared callbacks need no closures. */
+interface NativeParser extends LlhttpParser {
   sink?: RequestSink;
   pending?: string[];
   url?: string;
-  initialize(type: number, resource: object, maxHeaderSize: number, lenientFlags: number): void;
   execute(data: Buffer): number | ParseError;
-  consume(handle: object): void;
-  unconsume(): void;
-  getCurrentBuffer(): Buffer;
-  headersCompleted(): boolean;
-  free(): void;
-  close(): void;
 }
 
-interface NativeParserClass {
-  readonly prototype: Partial<NativeParser>;
-  readonly REQUEST: number;
-  readonly kOnHeaders: number;
-  readonly kOnHeadersComplete: number;
-  readonly kOnBody: number;
-  readonly kOnMessageComplete: number;
-  readonly kOnExecute: number;
-  new (): NativeParser;
-}
+type NativeParserClass = LlhttpParserClass<NativeParser>;
 
-/** The libuv stream wrap under a net.Socket; net keeps its own `reading` flag in step with readStart/readStop. */
-interface StreamHandle {
-  reading?: boolean;
-  readStart(): number;
-  readStop(): number;
-}
-
-interface Binding {
+interface Binding extends LlhttpBinding {
   readonly HTTPParser: NativeParserClass;
-  /** llhttp's method numbers, as node:http maps them. */
-  readonly methods: readonly string[];
-}
-
-function load(): Binding | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const common = require('_http_common') as Partial<Binding>;
-    if (typeof common.HTTPParser !== 'function' || !Array.isArray(common.methods)) return undefined;
-    return common as Binding;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -322,7 +287,7 @@ function selfTest(b: Binding): boolean {
   }
 }
 
-const binding = load();
+const binding = loadBinding() as Binding | undefined;
 
 function probe(): ParseMode | undefined {
   if (!binding || !selfTest(binding)) return undefined;

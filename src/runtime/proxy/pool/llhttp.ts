@@ -7,6 +7,7 @@
  * (`consume`, no Buffer or stream machinery per read) or gets fed from 'data' events (`execute`).
  */
 import type { Socket } from 'net';
+import { LlhttpParser, LlhttpParserClass, loadBinding, StreamHandle } from '../llhttp-binding';
 
 /** `consume`: llhttp reads the libuv stream directly. `execute`: 'data' events feed it. */
 export type ReadMode = 'consume' | 'execute';
@@ -26,45 +27,10 @@ export interface ResponseSink {
   onRead(error: Error | undefined): void;
 }
 
-interface NativeParser {
-  [slot: number]: unknown;
-  initialize(type: number, resource: object, maxHeaderSize: number, lenientFlags: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): Error | undefined;
-  consume(handle: object): void;
-  unconsume(): void;
-  free(): void;
-  close(): void;
-}
+type NativeParser = LlhttpParser;
+type NativeParserClass = LlhttpParserClass;
 
-interface NativeParserClass {
-  readonly RESPONSE: number;
-  readonly kOnHeaders: number;
-  readonly kOnHeadersComplete: number;
-  readonly kOnBody: number;
-  readonly kOnMessageComplete: number;
-  readonly kOnExecute: number;
-  new (): NativeParser;
-}
-
-/** The libuv stream wrap under a net.Socket; net keeps its own `reading` flag in step with readStart/readStop. */
-interface StreamHandle {
-  reading?: boolean;
-  readStart(): number;
-  readStop(): number;
-}
-
-function loadParser(): NativeParserClass | undefined {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const parser = require('_http_common').HTTPParser as NativeParserClass | undefined;
-    return typeof parser === 'function' ? parser : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const HTTPParser = loadParser();
+const HTTPParser = loadBinding()?.HTTPParser;
 
 /**
  * Hooks llhttp's callbacks to a sink. llhttp hands over at most 32 header fields at once: past
