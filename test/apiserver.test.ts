@@ -5,27 +5,12 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { EXAMPLES } from '../examples';
 import { TestApiServer } from './util/apiserver';
+import { kubectl } from './util/kubectl';
 import { SHARED_DIR } from './util/shared';
 
 const CRD_DIR = path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard');
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const GW = '/apis/gateway.networking.k8s.io/v1';
 
-interface Run { code: number; stdout: string; stderr: string }
-
-/** kubectl as a child process: the server runs in this process, so the call must not block. */
-function kubectl(kubeconfig: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
 
 async function call(server: TestApiServer, method: string, urlPath: string, body?: unknown, contentType = 'application/json') {
   const res = await fetch(server.url + urlPath, {

@@ -11,6 +11,7 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { backend, CONTROLLER, Echo, freePort, httpRoute, KeyPair, manifests, selfSigned, startEcho, tempDir, tlsSecret } from './runtime/support';
 import { TestApiServer } from './util/apiserver';
+import { until } from './util/kubectl';
 import { SHARED_DIR } from './util/shared';
 
 const BIN = path.join(__dirname, '..', 'bin', 'cdk8s-gateway');
@@ -77,21 +78,6 @@ async function get(obj: any): Promise<any> {
 
 async function remove(obj: any): Promise<void> {
   await request('DELETE', `${collection(obj)}/${obj.metadata.name}`);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 function condition(conditions: any[] | undefined, type: string): any {

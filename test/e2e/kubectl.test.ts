@@ -12,10 +12,10 @@ import { EXAMPLES } from '../../examples';
 import { EchoServer } from '../conformance/echo';
 import { freePort, tempDir } from '../runtime/support';
 import { TestApiServer } from '../util/apiserver';
+import { kubectl as kubectlWith, Run, until as untilWithin } from '../util/kubectl';
 import { SHARED_DIR } from '../util/shared';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'cdk8s-gateway');
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const EXAMPLE = 'shared-edge';
 // The example's GatewayClass `internet`; its other Gateway (`edge`) also listens on 80, so the
 // proxy serves this one only (status is written for both).
@@ -25,7 +25,6 @@ const HOST = 'store.example.com';
 
 jest.setTimeout(90_000);
 
-interface Run { code: number; stdout: string; stderr: string }
 
 interface Controller {
   readonly child: ChildProcess;
@@ -42,37 +41,17 @@ const echoes: Record<string, EchoServer> = {};
 const running: Controller[] = [];
 
 function kubectl(args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+  return kubectlWith(kubeconfig, args, input);
+}
+
+function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  return untilWithin(what, probe, timeoutMs, everyMs);
 }
 
 async function k(args: string[], input?: string): Promise<string> {
   const r = await kubectl(args, input);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.code} ${r.stderr}`);
   return r.stdout;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 function fetchText(port: number, urlPath: string, host = HOST): Promise<{ status: number; body: string }> {
