@@ -3,7 +3,7 @@
  * against the test API server: objects in, status and traffic out, leader failover.
  * Needs the compiled lib/ (jsii) like every test that spawns bin/cdk8s-gateway.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as tls from 'tls';
 import { backend, CONTROLLER, Echo, freePort, httpRoute, KeyPair, manifests, selfSigned, startEcho, tempDir, tlsSecret } from './runtime/support';
 import { TestApiServer } from './util/apiserver';
-import { until } from './util/kubectl';
+import { ControllerProcess, spawnController, until } from './util/kubectl';
 import { SHARED_DIR } from './util/shared';
 
 const BIN = path.join(__dirname, '..', 'bin', 'cdk8s-gateway');
@@ -19,12 +19,7 @@ const GW = 'gateway.networking.k8s.io';
 
 jest.setTimeout(60_000);
 
-interface Controller {
-  readonly child: ChildProcess;
-  readonly logs: string[];
-  readonly adminPort: number;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
+type Controller = ControllerProcess;
 
 let server: TestApiServer;
 let kubeconfig: string;
@@ -85,31 +80,10 @@ function condition(conditions: any[] | undefined, type: string): any {
 }
 
 async function startController(args: string[]): Promise<Controller> {
-  const child = spawn(process.execPath, [BIN, 'controller', '--kubeconfig', kubeconfig, '--controller-name', CONTROLLER,
-    '--bind', '127.0.0.1', '--admin-port', '0', '--lease-duration', '2', '--renew-interval', '200', '--drain-timeout', '500', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
-  });
-  const logs: string[] = [];
-  let exited: Promise<number | null> = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => logs.push(...d.split('\n').filter(Boolean)));
-  const adminPort = await until('the controller to start', async () => {
-    const line = logs.find((l) => /admin on port \d+/.test(l));
-    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${logs.join('\n')}`);
-    return line ? Number(/admin on port (\d+)/.exec(line)![1]) : undefined;
-  }, 30_000);
-  const controller: Controller = {
-    child,
-    logs,
-    adminPort,
-    stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-  exited = exited.finally(() => running.splice(running.indexOf(controller), 1));
+  const controller = await spawnController(kubeconfig, ['--controller-name', CONTROLLER,
+    '--lease-duration', '2', '--renew-interval', '200', '--drain-timeout', '500', ...args]);
   running.push(controller);
+  void controller.exited.finally(() => running.splice(running.indexOf(controller), 1));
   return controller;
 }
 

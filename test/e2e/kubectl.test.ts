@@ -3,7 +3,6 @@
  * `cdk8s-gateway controller` processes serving it and writing status, echo pods behind
  * EndpointSlices. Needs the compiled lib/ (jsii) like every test that spawns bin/cdk8s-gateway.
  */
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -12,10 +11,9 @@ import { EXAMPLES } from '../../examples';
 import { EchoServer } from '../conformance/echo';
 import { freePort, tempDir } from '../runtime/support';
 import { TestApiServer } from '../util/apiserver';
-import { kubectl as kubectlWith, Run, until as untilWithin } from '../util/kubectl';
+import { ControllerProcess, kubectl as kubectlWith, Run, spawnController, until as untilWithin } from '../util/kubectl';
 import { SHARED_DIR } from '../util/shared';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'cdk8s-gateway');
 const EXAMPLE = 'shared-edge';
 // The example's GatewayClass `internet`; its other Gateway (`edge`) also listens on 80, so the
 // proxy serves this one only (status is written for both).
@@ -26,12 +24,8 @@ const HOST = 'store.example.com';
 jest.setTimeout(90_000);
 
 
-interface Controller {
-  readonly child: ChildProcess;
-  readonly logs: string[];
-  readonly adminPort: number;
+interface Controller extends ControllerProcess {
   readonly port: number;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 let server: TestApiServer;
@@ -96,34 +90,12 @@ spec: { ports: [{ port: 8080 }] }
 `;
 
 async function startController(identity: string, offset: number): Promise<Controller> {
-  const child = spawn(process.execPath, [BIN, 'controller', '--kubeconfig', kubeconfig, '--controller-name', CONTROLLER_NAME,
-    '--gateway', SERVED, '--listen-offset', String(offset), '--bind', '127.0.0.1', '--admin-port', '0', '--identity', identity,
-    '--lease-duration', '2', '--renew-interval', '200', '--drain-timeout', '500'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
-  });
-  const logs: string[] = [];
-  let exited: Promise<number | null> = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => logs.push(...d.split('\n').filter(Boolean)));
-  const adminPort = await until('the controller to start', async () => {
-    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${logs.join('\n')}`);
-    const line = logs.find((l) => /admin on port \d+/.test(l));
-    return line ? Number(/admin on port (\d+)/.exec(line)![1]) : undefined;
-  }, 30_000);
-  const controller: Controller = {
-    child,
-    logs,
-    adminPort,
-    port: 80 + offset,
-    stop: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-  exited = exited.finally(() => running.splice(running.indexOf(controller), 1));
+  const started = await spawnController(kubeconfig, ['--controller-name', CONTROLLER_NAME, '--gateway', SERVED,
+    '--listen-offset', String(offset), '--identity', identity, '--lease-duration', '2', '--renew-interval', '200', '--drain-timeout', '500']);
+  const controller: Controller = { ...started, port: 80 + offset };
   running.push(controller);
-  await until('/readyz', async () => (await fetchText(adminPort, '/readyz', 'localhost')).status === 200 || undefined, 30_000);
+  void started.exited.finally(() => running.splice(running.indexOf(controller), 1));
+  await until('/readyz', async () => (await fetchText(controller.adminPort, '/readyz', 'localhost')).status === 200 || undefined, 30_000);
   return controller;
 }
 

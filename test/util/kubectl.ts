@@ -1,8 +1,10 @@
 /**
  * Helpers for tests that drive the test API server from outside: kubectl as a child process
- * (the server runs in the test's own process, so the call must not block), and polling.
+ * (the server runs in the test's own process, so the call must not block), polling, and the
+ * controller as a process.
  */
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
+import * as path from 'path';
 
 export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 
@@ -35,4 +37,44 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'cdk8s-gateway');
+
+/** `cdk8s-gateway controller` as a child process: its stderr lines, its admin port, a way to stop it. */
+export interface ControllerProcess {
+  readonly child: ChildProcess;
+  readonly logs: string[];
+  readonly adminPort: number;
+  /** Resolves when the process has exited, however. */
+  readonly exited: Promise<number | null>;
+  /** Signals the process (SIGTERM by default) unless it has exited; resolves with its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts the compiled controller against `kubeconfig` and waits until it names its admin port. */
+export async function spawnController(kubeconfig: string, args: string[]): Promise<ControllerProcess> {
+  const child = spawn(process.execPath, [BIN, 'controller', '--kubeconfig', kubeconfig, '--bind', '127.0.0.1', '--admin-port', '0', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => logs.push(...d.split('\n').filter(Boolean)));
+  const adminPort = await until('the controller to start', async () => {
+    if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${logs.join('\n')}`);
+    const line = logs.find((l) => /admin on port \d+/.test(l));
+    return line ? Number(/admin on port (\d+)/.exec(line)![1]) : undefined;
+  }, 30_000);
+  return {
+    child,
+    logs,
+    adminPort,
+    exited,
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
 }
