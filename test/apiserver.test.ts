@@ -10,6 +10,11 @@ import { SHARED_DIR } from './util/shared';
 
 const CRD_DIR = path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard');
 const GW = '/apis/gateway.networking.k8s.io/v1';
+const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+/** What client-go's metadata informers send. */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+const GATEWAY_API_CRDS = ['backendtlspolicies', 'gatewayclasses', 'gateways', 'grpcroutes', 'httproutes', 'listenersets', 'referencegrants',
+  'tcproutes', 'tlsroutes', 'udproutes'].map((p) => `${p}.gateway.networking.k8s.io`);
 
 
 async function call(server: TestApiServer, method: string, urlPath: string, body?: unknown, contentType = 'application/json') {
@@ -21,11 +26,17 @@ async function call(server: TestApiServer, method: string, urlPath: string, body
   return { status: res.status, body: await res.json() as any };
 }
 
+/** A GET with an Accept header. */
+async function getAs(server: TestApiServer, urlPath: string, accept: string) {
+  const res = await fetch(server.url + urlPath, { headers: { Accept: accept } });
+  return { status: res.status, body: await res.json() as any };
+}
+
 /** A watch stream read line by line. */
 class WatchStream {
-  static async open(server: TestApiServer, urlPath: string): Promise<WatchStream> {
+  static async open(server: TestApiServer, urlPath: string, accept?: string): Promise<WatchStream> {
     const abort = new AbortController();
-    const res = await fetch(server.url + urlPath, { signal: abort.signal });
+    const res = await fetch(server.url + urlPath, { signal: abort.signal, headers: accept === undefined ? {} : { Accept: accept } });
     return new WatchStream(res, abort);
   }
 
@@ -355,6 +366,198 @@ describe('the test API server, raw protocol', () => {
     expect((await res.json() as any).kind).toBe('APIGroupList');
   });
 
+  test('stores each Gateway API CRD as a CustomResourceDefinition object, generation 1', async () => {
+    const discovery = await call(server, 'GET', '/apis/apiextensions.k8s.io/v1');
+    expect(discovery.body.resources).toEqual([
+      {
+        name: 'customresourcedefinitions',
+        singularName: 'customresourcedefinition',
+        namespaced: false,
+        kind: 'CustomResourceDefinition',
+        verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+        shortNames: ['crd', 'crds'],
+        categories: ['api-extensions'],
+      },
+      { name: 'customresourcedefinitions/status', singularName: '', namespaced: false, kind: 'CustomResourceDefinition', verbs: ['get', 'patch', 'update'] },
+    ]);
+    const list = await call(server, 'GET', CRDS);
+    expect(list.body).toMatchObject({ kind: 'CustomResourceDefinitionList', apiVersion: 'apiextensions.k8s.io/v1' });
+    expect(list.body.items.map((o: any) => o.metadata.name)).toEqual(GATEWAY_API_CRDS);
+    const crd = (await call(server, 'GET', `${CRDS}/httproutes.gateway.networking.k8s.io`)).body;
+    expect(crd).toMatchObject({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' });
+    expect(crd.metadata.generation).toBe(1);
+    expect(crd.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(crd.metadata.annotations).toEqual({
+      'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/4530',
+      'gateway.networking.k8s.io/bundle-version': 'v1.6.1',
+      'gateway.networking.k8s.io/channel': 'standard',
+    });
+    expect(crd.spec.names).toEqual({ categories: ['gateway-api'], kind: 'HTTPRoute', listKind: 'HTTPRouteList', plural: 'httproutes', singular: 'httproute' });
+    expect(crd.spec.versions.map((v: any) => `${v.name} served=${v.served} storage=${v.storage}`)).toEqual(['v1 served=true storage=true', 'v1beta1 served=true storage=false']);
+    expect(crd.status.storedVersions).toEqual(['v1']);
+    expect(crd.status.conditions.map((c: any) => `${c.type}=${c.status}`)).toEqual(['NamesAccepted=True', 'Established=True']);
+  });
+
+  test('bumps a CRD\'s generation on spec changes only and requires resourceVersion on PUT', async () => {
+    const url = `${CRDS}/tcproutes.gateway.networking.k8s.io`;
+    const annotated = await call(server, 'PATCH', url, { metadata: { annotations: { 'gateway.networking.k8s.io/bundle-version': 'v1.5.0' } } }, 'application/merge-patch+json');
+    expect(annotated.status).toBe(200);
+    expect(annotated.body.metadata.generation).toBe(1);
+    expect(annotated.body.metadata.annotations['gateway.networking.k8s.io/bundle-version']).toBe('v1.5.0');
+    const spec = await call(server, 'PATCH', url, { spec: { names: { shortNames: ['tcpr'] } } }, 'application/strategic-merge-patch+json');
+    expect(spec.status).toBe(200);
+    expect(spec.body.metadata.generation).toBe(2);
+    expect(spec.body.spec.names.shortNames).toEqual(['tcpr']);
+    const { resourceVersion, ...meta } = spec.body.metadata;
+    const without = await call(server, 'PUT', url, { ...spec.body, metadata: meta });
+    expect(without.status).toBe(422);
+    expect(without.body.message).toBe('CustomResourceDefinition.apiextensions.k8s.io "tcproutes.gateway.networking.k8s.io" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+    // the kinds served do not follow the stored CRD
+    const gw = await call(server, 'GET', GW);
+    expect(gw.body.resources.find((r: any) => r.name === 'tcproutes').shortNames).toBeUndefined();
+  });
+
+  test('answers a metadata-only list with PartialObjectMetadataList', async () => {
+    const res = await getAs(server, CRDS, METADATA_ONLY);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      kind: 'PartialObjectMetadataList',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: { resourceVersion: server.resourceVersion },
+      items: expect.any(Array),
+    });
+    expect(res.body.items.map((o: any) => o.metadata.name)).toEqual(GATEWAY_API_CRDS);
+    for (const item of res.body.items) {
+      expect(Object.keys(item).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+      expect(item).toMatchObject({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1' });
+      expect(item.metadata.annotations['gateway.networking.k8s.io/bundle-version']).toBe('v1.6.1');
+      expect(Object.keys(item.metadata).sort()).toEqual(['annotations', 'creationTimestamp', 'generation', 'name', 'resourceVersion', 'uid']
+        .concat(item.metadata.labels ? ['labels'] : []).sort());
+    }
+    const paged = await getAs(server, `${CRDS}?limit=4`, METADATA_ONLY);
+    expect(paged.body.items).toHaveLength(4);
+    expect(paged.body.metadata.remainingItemCount).toBe(6);
+    expect(typeof paged.body.metadata.continue).toBe('string');
+  });
+
+  test('answers a metadata-only get with PartialObjectMetadata', async () => {
+    const full = (await call(server, 'GET', `${CRDS}/gatewayclasses.gateway.networking.k8s.io`)).body;
+    const res = await getAs(server, `${CRDS}/gatewayclasses.gateway.networking.k8s.io`, METADATA_ONLY);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: full.metadata });
+    expect(res.body.metadata.annotations['gateway.networking.k8s.io/bundle-version']).toBe('v1.6.1');
+  });
+
+  test('streams metadata-only watch events as PartialObjectMetadata, bookmarks unchanged', async () => {
+    const url = `${CRDS}/httproutes.gateway.networking.k8s.io`;
+    const initial = await WatchStream.open(server, `${CRDS}?watch=1`, METADATA_ONLY);
+    const rv = server.resourceVersion;
+    const watch = await WatchStream.open(server, `${CRDS}?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true`, METADATA_ONLY);
+    try {
+      const first = await initial.until(() => true);
+      expect(first[0]).toMatchObject({ type: 'ADDED', object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: GATEWAY_API_CRDS[0] } } });
+      expect(first[0].object.spec).toBeUndefined();
+
+      await call(server, 'PATCH', url, { metadata: { annotations: { 'gateway.networking.k8s.io/bundle-version': 'v1.5.0' } } }, 'application/merge-patch+json');
+      await call(server, 'DELETE', url);
+      const events = await watch.until((e) => e.type === 'BOOKMARK');
+      expect(events.map((e) => e.type)).toEqual(['MODIFIED', 'DELETED', 'BOOKMARK']);
+      expect(events[0].object).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'httproutes.gateway.networking.k8s.io' }) });
+      expect(events[0].object.metadata.annotations['gateway.networking.k8s.io/bundle-version']).toBe('v1.5.0');
+      expect(events[1].object).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'httproutes.gateway.networking.k8s.io' }) });
+      expect(events[2].object).toEqual({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { resourceVersion: server.resourceVersion } });
+    } finally {
+      initial.close();
+      watch.close();
+    }
+  });
+
+  test('keeps ERROR events of a metadata-only watch as Status objects', async () => {
+    for (let i = 0; i < 30; i++) await call(server, 'POST', routesUrl, route(`r${i}`));
+    const watch = await WatchStream.open(server, `${routesUrl}?watch=1&resourceVersion=2`, METADATA_ONLY);
+    expect(await watch.next()).toMatchObject({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', code: 410, reason: 'Expired' } });
+    expect(await watch.next()).toBeUndefined();
+  });
+
+  test('negotiates metadata-only answers for every kind', async () => {
+    await call(server, 'POST', routesUrl, route('r1', { annotations: { a: 'b' } }));
+    await call(server, 'POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', labels: { x: 'y' } }, spec: { ports: [{ port: 80 }] } });
+    const routes = await getAs(server, routesUrl, METADATA_ONLY);
+    expect(routes.body.kind).toBe('PartialObjectMetadataList');
+    expect(routes.body.items.map((o: any) => [o.kind, o.metadata.name, o.metadata.namespace, o.metadata.annotations, o.spec])).toEqual([
+      ['PartialObjectMetadata', 'r1', 'default', { a: 'b' }, undefined],
+    ]);
+    const svc = await getAs(server, '/api/v1/namespaces/default/services/s', METADATA_ONLY);
+    expect(svc.body).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 's', namespace: 'default', labels: { x: 'y' } }) });
+    const v1beta1 = await getAs(server, '/api/v1/namespaces', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1beta1');
+    expect(v1beta1.body.apiVersion).toBe('meta.k8s.io/v1beta1');
+    expect(v1beta1.body.items.map((o: any) => o.metadata.name)).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
+  });
+
+  test('answers with the first media range it can satisfy', async () => {
+    await call(server, 'POST', routesUrl, route('r1'));
+    const protobufFirst = await getAs(server, routesUrl, 'application/vnd.kubernetes.protobuf,application/json');
+    expect(protobufFirst.body.kind).toBe('HTTPRouteList');
+    const tableFirst = await getAs(server, routesUrl, `application/json;as=Table;v=v1;g=meta.k8s.io,${METADATA_ONLY}`);
+    expect(tableFirst.body.kind).toBe('Table');
+    expect(tableFirst.body.rows.map((r: any) => r.cells[0])).toEqual(['r1']);
+    // PartialObjectMetadata (not List) cannot answer a list, so the next range does
+    const objectFirst = await getAs(server, routesUrl, 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json');
+    expect(objectFirst.body.kind).toBe('HTTPRouteList');
+    const listFirst = await getAs(server, `${routesUrl}/r1`, METADATA_ONLY);
+    expect(listFirst.body.kind).toBe('PartialObjectMetadata');
+    const anything = await getAs(server, `${routesUrl}/r1`, '*/*');
+    expect(anything.body.kind).toBe('HTTPRoute');
+    // a write answers in the negotiated form too
+    const res = await fetch(server.url + `${routesUrl}/r1`, {
+      method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json', 'Accept': METADATA_ONLY }, body: JSON.stringify({ metadata: { labels: { l: 'v' } } }),
+    });
+    expect(await res.json()).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: expect.objectContaining({ name: 'r1', labels: { l: 'v' } }) });
+  });
+
+  test('answers 406 NotAcceptable when no media range can be satisfied', async () => {
+    await call(server, 'POST', routesUrl, route('r1'));
+    const status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+      reason: 'NotAcceptable',
+      code: 406,
+    };
+    for (const [urlPath, accept] of [
+      [CRDS, 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1'],
+      [`${routesUrl}/r1`, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'],
+      [routesUrl, 'application/vnd.kubernetes.protobuf'],
+      [routesUrl, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v2'],
+      [routesUrl, 'application/json;as=PartialObjectMetadataList'],
+      [`${routesUrl}?watch=1`, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'],
+    ]) {
+      const res = await getAs(server, urlPath, accept);
+      expect([urlPath, accept, res.status, res.body]).toEqual([urlPath, accept, 406, status]);
+    }
+    // refused before anything is done
+    const del = await fetch(server.url + `${routesUrl}/r1`, { method: 'DELETE', headers: { Accept: 'application/vnd.kubernetes.protobuf' } });
+    expect(del.status).toBe(406);
+    expect(server.object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'default', 'r1')).toBeDefined();
+  });
+
+  test('stores no CRD objects with crds: false, still serving their kinds', async () => {
+    const hidden = await TestApiServer.start({ crdDir: CRD_DIR, crds: false });
+    try {
+      const list = await call(hidden, 'GET', CRDS);
+      expect(list.status).toBe(200);
+      expect(list.body.items).toEqual([]);
+      expect((await call(hidden, 'GET', `${CRDS}/httproutes.gateway.networking.k8s.io`)).status).toBe(404);
+      expect((await call(hidden, 'POST', routesUrl, route('r1'))).status).toBe(201);
+    } finally {
+      await hidden.close();
+    }
+    // and by default they are stored
+    expect((await call(server, 'GET', CRDS)).body.items).toHaveLength(GATEWAY_API_CRDS.length);
+  });
+
   test('merges a strategic merge patch on a Service by port', async () => {
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 443 }] } };
     await call(server, 'POST', '/api/v1/namespaces/default/services', svc);
@@ -484,6 +687,55 @@ describe('the test API server, with kubectl', () => {
     expect(r.stdout.split('\n')[0].split(/\s+/)).toEqual(['NAME', 'CLASS', 'ADDRESS', 'PROGRAMMED', 'AGE']);
     expect(r.stdout.split('\n')[1]).toMatch(/^edge\s+example\s+Unknown\s+\d+s$/);
     expect((await k(['get', 'gtw', 'edge', '-o', 'name'])).stdout).toBe('gateway.gateway.networking.k8s.io/edge\n');
+  });
+
+  describe('the Gateway API CRDs', () => {
+    const crd = 'httproutes.gateway.networking.k8s.io';
+
+    test('are listed and shown by kubectl get crd', async () => {
+      const r = await k(['get', 'crd']);
+      expect(r.stderr).toBe('');
+      const lines = r.stdout.trim().split('\n');
+      expect(lines[0].split(/\s+/)).toEqual(['NAME', 'AGE']);
+      expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(GATEWAY_API_CRDS);
+      const yamlOut = await k(['get', 'crd', crd, '-o', 'yaml']);
+      expect(yamlOut.stderr).toBe('');
+      const obj = parseAllDocuments(yamlOut.stdout)[0].toJS();
+      expect(obj).toMatchObject({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: crd, generation: 1 } });
+      expect(obj.metadata.annotations['gateway.networking.k8s.io/bundle-version']).toBe('v1.6.1');
+      expect(obj.spec.names.kind).toBe('HTTPRoute');
+      expect((await k(['get', 'crds', '-o', 'name'])).stdout.split('\n')[0]).toBe(`customresourcedefinition.apiextensions.k8s.io/${GATEWAY_API_CRDS[0]}`);
+    });
+
+    test('are annotated by kubectl annotate, which a metadata-only watch sees', async () => {
+      const watch = await WatchStream.open(server, `${CRDS}?watch=1&resourceVersion=${server.resourceVersion}`, METADATA_ONLY);
+      try {
+        const r = await k(['annotate', 'crd', crd, 'gateway.networking.k8s.io/bundle-version=v1.5.0', '--overwrite']);
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toBe(`customresourcedefinition.apiextensions.k8s.io/${crd} annotated\n`);
+        const [event] = await watch.until(() => true);
+        expect(event.type).toBe('MODIFIED');
+        expect(event.object).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: crd, generation: 1 } });
+        expect(event.object.metadata.annotations['gateway.networking.k8s.io/bundle-version']).toBe('v1.5.0');
+        const stored = server.object('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, crd);
+        expect(stored.metadata.annotations['gateway.networking.k8s.io/bundle-version']).toBe('v1.5.0');
+        expect(stored.status.storedVersions).toEqual(['v1']);
+      } finally {
+        watch.close();
+      }
+    });
+
+    test('are deleted by kubectl delete crd, their kind still served', async () => {
+      const r = await k(['delete', 'crd', 'udproutes.gateway.networking.k8s.io']);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('customresourcedefinition.apiextensions.k8s.io "udproutes.gateway.networking.k8s.io" deleted\n');
+      expect(server.object('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'udproutes.gateway.networking.k8s.io')).toBeUndefined();
+      const crds = await k(['get', 'crd', '-o', 'name']);
+      expect(crds.stdout).not.toMatch(/udproutes/);
+      const left = await k(['get', 'udproutes']);
+      expect(left.code).toBe(0);
+      expect(left.stderr).toBe('No resources found in default namespace.\n');
+    });
   });
 
   test('applies a Service change as a strategic merge of its ports', async () => {

@@ -1,6 +1,7 @@
 /**
- * The resource types the test API server serves: a few built-in kinds, and the Gateway API kinds
- * as the v1.6.1 standard CRDs declare them (read at start, so discovery follows the CRDs).
+ * The resource types the test API server serves: a few built-in kinds (CustomResourceDefinition
+ * among them), and the Gateway API kinds as the v1.6.1 standard CRDs declare them (read at start,
+ * so discovery follows the CRDs).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -23,8 +24,12 @@ export interface ResourceType {
   readonly shortNames: string[];
   readonly categories: string[];
   readonly statusSubresource: boolean;
-  /** A custom resource: merge-patch only, resourceVersion required on update, generation kept. */
+  /** A custom resource: merge-patch only, defaulted and validated by the engine. */
   readonly custom: boolean;
+  /** metadata.generation is 1 at create and bumped by spec changes (custom resources, CRDs). */
+  readonly generation: boolean;
+  /** An update (PUT) must carry metadata.resourceVersion (custom resources, CRDs). */
+  readonly requiresResourceVersion: boolean;
   /** Version the object is stored in; other served versions are views of the same objects. */
   readonly storageVersion: string;
   readonly printerColumns: PrinterColumn[];
@@ -33,7 +38,7 @@ export interface ResourceType {
 export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 function builtin(group: string, version: string, kind: string, plural: string, namespaced: boolean,
-  shortNames: string[] = [], statusSubresource = false, categories: string[] = []): ResourceType {
+  shortNames: string[] = [], statusSubresource = false, categories: string[] = [], generation = false): ResourceType {
   return {
     group,
     version,
@@ -45,6 +50,8 @@ function builtin(group: string, version: string, kind: string, plural: string, n
     categories,
     statusSubresource,
     custom: false,
+    generation,
+    requiresResourceVersion: generation,
     storageVersion: version,
     printerColumns: [],
   };
@@ -58,18 +65,25 @@ const BUILTIN: ResourceType[] = [
   builtin('', 'v1', 'Pod', 'pods', true, ['po'], true, ['all']),
   builtin('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
   builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
+  // Built in, yet like a custom resource it keeps a generation and refuses unconditional updates.
+  builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, ['crd', 'crds'], true, ['api-extensions'], true),
 ];
 
-/** Every served (group, version, plural) of the built-in kinds and of the CRDs found in `crdDir`. */
-export function loadResourceTypes(crdDir: string): ResourceType[] {
-  const types = [...BUILTIN];
+/** The CustomResourceDefinition documents of the YAML files in `crdDir`, in file order. */
+export function loadCrds(crdDir: string): any[] {
+  const crds: any[] = [];
   for (const file of fs.readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort()) {
     for (const doc of parseAllDocuments(fs.readFileSync(path.join(crdDir, file), 'utf8'))) {
       const crd = doc.toJS();
-      if (crd?.kind === 'CustomResourceDefinition') types.push(...crdTypes(crd));
+      if (crd?.kind === 'CustomResourceDefinition') crds.push(crd);
     }
   }
-  return types;
+  return crds;
+}
+
+/** Every served (group, version, plural) of the built-in kinds and of `crds`. */
+export function resourceTypes(crds: any[]): ResourceType[] {
+  return [...BUILTIN, ...crds.flatMap(crdTypes)];
 }
 
 function crdTypes(crd: any): ResourceType[] {
@@ -87,6 +101,8 @@ function crdTypes(crd: any): ResourceType[] {
     categories: spec.names.categories ?? [],
     statusSubresource: v.subresources?.status !== undefined,
     custom: true,
+    generation: true,
+    requiresResourceVersion: true,
     storageVersion: storage,
     printerColumns: (v.additionalPrinterColumns ?? []).map((c: any) => ({ name: c.name, type: c.type, jsonPath: c.jsonPath })),
   }));

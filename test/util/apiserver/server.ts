@@ -2,15 +2,18 @@
  * A test Kubernetes API server: plain HTTP on 127.0.0.1, the REST protocol kubectl and
  * client-node informers use (discovery, CRUD, patch, the status subresource, watch), and the
  * real server's behaviour where the project depends on it (research/kubernetes-api.md).
- * Custom resources are defaulted and validated by the project's engine, as the CRDs would be.
+ * Custom resources are defaulted and validated by the project's engine, as the CRDs would be;
+ * the CRDs themselves are readable as CustomResourceDefinition objects. Responses take the form
+ * the Accept header negotiates: the object, a Table or PartialObjectMetadata.
  */
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo, Socket } from 'net';
 import * as path from 'path';
 import { checkBuiltin } from './builtin-checks';
+import { Answer, Format, negotiate, partialObject } from './negotiate';
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch';
-import { apiVersionOf, loadResourceTypes, ResourceType, storeKey, VERBS } from './resources';
+import { apiVersionOf, loadCrds, resourceTypes, ResourceType, storeKey, VERBS } from './resources';
 import { Matcher, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status';
 import { Store, StoredEvent } from './store';
@@ -26,6 +29,11 @@ export interface TestApiServerOptions {
   readonly bookmarkIntervalMs?: number;
   /** Namespaces that exist from the start. @default default, kube-system, kube-public, kube-node-lease */
   readonly namespaces?: string[];
+  /**
+   * Whether the CRDs of `crdDir` are also stored as CustomResourceDefinition objects; false
+   * simulates a cluster whose CRDs cannot be seen (their kinds are served either way). @default true
+   */
+  readonly crds?: boolean;
 }
 
 const JSON_TYPE = 'application/json';
@@ -60,7 +68,8 @@ export class TestApiServer {
   private clusterIp = 0;
 
   private constructor(options: TestApiServerOptions) {
-    this.types = loadResourceTypes(options.crdDir);
+    const crds = loadCrds(options.crdDir);
+    this.types = resourceTypes(crds);
     this.store = new Store(options.historySize ?? 1000);
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 1000;
     this.http = http.createServer((req, res) => {
@@ -77,6 +86,13 @@ export class TestApiServer {
     const ns = this.type('', 'v1', 'namespaces')!;
     for (const name of options.namespaces ?? ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       this.store.create(storeKey(ns), this.withDefaults(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+    }
+    if (options.crds ?? true) {
+      // The served kinds are fixed here: changing, creating or deleting a CRD object later does
+      // not change what is served (the CRD objects are for clients that read them, e.g. their
+      // bundle-version annotation).
+      const crdType = this.type('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+      for (const crd of crds) this.store.create(storeKey(crdType), this.establishedCrd(crdType, crd));
     }
   }
 
@@ -196,35 +212,50 @@ export class TestApiServer {
       return send(res, 404, notFoundStatus());
     }
     const q = url.searchParams;
+    const watch = method === 'GET' && isTrue(q.get('watch'));
+    // Negotiated before anything is done, so a request that cannot be answered changes nothing.
+    const answer: Answer = watch ? 'watch' : name === undefined && (method === 'GET' || method === 'DELETE') ? 'list' : 'object';
+    const format = negotiate(req.headers.accept, answer);
 
     if (name === undefined) {
-      if (method === 'GET' && isTrue(q.get('watch'))) return this.watch(type, namespace, q, req, res);
-      if (method === 'GET') return this.list(type, namespace, q, req, res);
-      if (method === 'POST') return this.respond(res, 201, this.create(type, namespace, await readJson(req), q, res));
-      if (method === 'DELETE') return this.deleteCollection(type, namespace, q, res);
+      if (watch) return this.watch(type, namespace, q, format, req, res);
+      if (method === 'GET') return this.list(type, namespace, q, format, res);
+      if (method === 'POST') return this.respond(res, 201, type, this.create(type, namespace, await readJson(req), q, res), format, q);
+      if (method === 'DELETE') return this.deleteCollection(type, namespace, q, format, res);
       throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     }
     if (method === 'GET') {
-      if (isTrue(q.get('watch'))) {
+      if (watch) {
         q.set('fieldSelector', `metadata.name=${name}`);
-        return this.watch(type, namespace, q, req, res);
+        return this.watch(type, namespace, q, format, req, res);
       }
-      return this.respond(res, 200, this.read(type, namespace, name), req);
+      return this.respond(res, 200, type, this.read(type, namespace, name), format, q);
     }
-    if (method === 'PUT') return this.respond(res, 200, this.update(type, namespace, name, await readJson(req), subresource, q, res));
+    if (method === 'PUT') return this.respond(res, 200, type, this.update(type, namespace, name, await readJson(req), subresource, q, res), format, q);
     if (method === 'PATCH') {
-      return this.respond(res, 200, this.patch(type, namespace, name, req.headers['content-type'] ?? '', await readBody(req), subresource, q, res));
+      const patched = this.patch(type, namespace, name, req.headers['content-type'] ?? '', await readBody(req), subresource, q, res);
+      return this.respond(res, 200, type, patched, format, q);
     }
-    if (method === 'DELETE') return this.respond(res, 200, this.remove(type, namespace, name));
+    if (method === 'DELETE') return this.respond(res, 200, type, this.remove(type, namespace, name), format, q);
     throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   }
 
-  private respond(res: http.ServerResponse, code: number, obj: any, req?: http.IncomingMessage): void {
-    const type = obj?.apiVersion && this.types.find((t) => apiVersionOf(t) === obj.apiVersion && t.kind === obj.kind);
-    if (req && type && wantsTable(req)) {
-      return send(res, code, toTable(type, [obj], obj.metadata.resourceVersion, new URL(req.url ?? '/', 'http://x').searchParams.get('includeObject')));
-    }
+  /** One object in the negotiated form. */
+  private respond(res: http.ServerResponse, code: number, type: ResourceType, obj: any, format: Format, q: URLSearchParams): void {
+    if (format.as === 'Table') return send(res, code, toTable(type, [obj], obj.metadata.resourceVersion, q.get('includeObject'), format.apiVersion));
+    if (format.as === 'PartialObjectMetadata') return send(res, code, partialObject(obj, format.apiVersion));
     send(res, code, obj);
+  }
+
+  /** A list in the negotiated form. */
+  private respondList(res: http.ServerResponse, type: ResourceType, metadata: Record<string, unknown>, items: any[], format: Format,
+    q: URLSearchParams): void {
+    if (format.as === 'Table') return send(res, 200, toTable(type, items, String(metadata.resourceVersion), q.get('includeObject'), format.apiVersion));
+    if (format.as === 'PartialObjectMetadata') {
+      const apiVersion = format.apiVersion;
+      return send(res, 200, { kind: 'PartialObjectMetadataList', apiVersion, metadata, items: items.map((o) => partialObject(o, apiVersion)) });
+    }
+    send(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata, items: items.map((o) => this.view(type, o, false)) });
   }
 
   // ---- discovery ----
@@ -357,7 +388,7 @@ export class TestApiServer {
     return out;
   }
 
-  private list(type: ResourceType, namespace: string | undefined, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
+  private list(type: ResourceType, namespace: string | undefined, q: URLSearchParams, format: Format, res: http.ServerResponse): void {
     const match = matcher(q);
     let items = this.store.list(storeKey(type), namespace).filter(match);
     const rv = this.resourceVersion;
@@ -370,11 +401,11 @@ export class TestApiServer {
       metadata.remainingItemCount = items.length - limit;
       items = items.slice(0, limit);
     }
-    if (wantsTable(req)) return send(res, 200, toTable(type, items, rv, q.get('includeObject')));
-    send(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata, items: items.map((o) => this.view(type, o, false)) });
+    this.respondList(res, type, metadata, items.map((o) => this.view(type, o, true)), format, q);
   }
 
-  private watch(type: ResourceType, namespace: string | undefined, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): void {
+  private watch(type: ResourceType, namespace: string | undefined, q: URLSearchParams, format: Format, req: http.IncomingMessage,
+    res: http.ServerResponse): void {
     const match = matcher(q);
     const key = storeKey(type);
     const inScope = (o: any) => (namespace === undefined || o.metadata.namespace === namespace) && match(o);
@@ -385,6 +416,11 @@ export class TestApiServer {
     res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
     const write = (t: string, object: any) => res.write(JSON.stringify({ type: t, object }) + '\n');
+    // Bookmarks and ERROR Status objects go out as they are; only the objects are converted.
+    const writeObject = (t: string, obj: any) => {
+      const view = this.view(type, obj, true);
+      write(t, format.as === 'PartialObjectMetadata' ? partialObject(view, format.apiVersion) : view);
+    };
 
     const timers: NodeJS.Timeout[] = [];
     let unsubscribe = () => { /* until subscribed */ };
@@ -420,11 +456,11 @@ export class TestApiServer {
       else if (e.type === 'ADDED') t = now ? 'ADDED' : undefined;
       else if (now) t = before ? 'MODIFIED' : 'ADDED';
       else if (before) t = 'DELETED';
-      if (t !== undefined) write(t, this.view(type, e.object, true));
+      if (t !== undefined) writeObject(t, e.object);
     };
 
     if (from === undefined) {
-      for (const o of this.store.list(key).filter(inScope)) write('ADDED', this.view(type, o, true));
+      for (const o of this.store.list(key).filter(inScope)) writeObject('ADDED', o);
     } else {
       for (const e of this.store.eventsSince(key, from)) deliver(e);
     }
@@ -472,8 +508,32 @@ export class TestApiServer {
     if (this.store.get(storeKey(type), stored.metadata.namespace, stored.metadata.name) !== undefined) {
       throw alreadyExists(type, stored.metadata.name);
     }
-    if (type.custom) stored.metadata.generation = 1;
+    if (type.generation) stored.metadata.generation = 1;
     return this.view(type, this.store.create(storeKey(type), stored), true);
+  }
+
+  /**
+   * A CRD document stored as a create would store it, with the status the API server's CRD
+   * controllers give it once its names are accepted and it is established.
+   */
+  private establishedCrd(type: ResourceType, crd: any): any {
+    const obj = structuredClone(crd);
+    obj.metadata = { ...obj.metadata };
+    for (const k of ['namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'generation', 'deletionTimestamp']) delete obj.metadata[k];
+    const stored = this.withDefaults(type, obj);
+    stored.metadata.generation = 1;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const names = stored.spec?.names ?? {};
+    const versions: any[] = stored.spec?.versions ?? [];
+    stored.status = {
+      acceptedNames: { ...names, singular: names.singular ?? String(names.kind ?? '').toLowerCase() },
+      conditions: [
+        { type: 'NamesAccepted', status: 'True', lastTransitionTime: now, reason: 'NoConflicts', message: 'no conflicts found' },
+        { type: 'Established', status: 'True', lastTransitionTime: now, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+      ],
+      storedVersions: versions.filter((v) => v.storage).map((v) => v.name),
+    };
+    return stored;
   }
 
   /**
@@ -508,6 +568,8 @@ export class TestApiServer {
       out.status ??= { loadBalancer: {} };
     } else if (type.kind === 'Secret') {
       out.type ??= 'Opaque';
+    } else if (type.kind === 'CustomResourceDefinition') {
+      out.spec = { ...out.spec, conversion: out.spec?.conversion ?? { strategy: 'None' } };
     }
     return out;
   }
@@ -551,7 +613,7 @@ export class TestApiServer {
     }
     const rv = body.metadata?.resourceVersion;
     if (rv === undefined || rv === '') {
-      if (type.custom && !fromPatch) {
+      if (type.requiresResourceVersion && !fromPatch) {
         throw invalid(type, name, [{ path: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
       }
     } else if (rv !== old.metadata.resourceVersion) {
@@ -581,7 +643,7 @@ export class TestApiServer {
       next = this.withDefaults(type, next, old);
     }
     const stored = this.validated(type, next, old, subresource, q, res);
-    if (type.custom && subresource !== 'status' && specChanged(old, stored)) {
+    if (type.generation && subresource !== 'status' && specChanged(old, stored)) {
       stored.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     if (sameObject(old, stored)) return this.view(type, old, true);
@@ -633,11 +695,11 @@ export class TestApiServer {
     return this.view(type, this.store.delete(key, obj), true);
   }
 
-  private deleteCollection(type: ResourceType, namespace: string | undefined, q: URLSearchParams, res: http.ServerResponse): void {
+  private deleteCollection(type: ResourceType, namespace: string | undefined, q: URLSearchParams, format: Format, res: http.ServerResponse): void {
     const match = matcher(q);
     const items = this.store.list(storeKey(type), namespace).filter(match)
-      .map((o) => this.view(type, this.store.delete(storeKey(type), o), false));
-    send(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: { resourceVersion: this.resourceVersion }, items });
+      .map((o) => this.view(type, this.store.delete(storeKey(type), o), true));
+    this.respondList(res, type, { resourceVersion: this.resourceVersion }, items, format, q);
   }
 }
 
@@ -653,10 +715,6 @@ function notFoundStatus(): Record<string, unknown> {
 
 function isTrue(v: string | null): boolean {
   return v === '1' || v === 'true';
-}
-
-function wantsTable(req: http.IncomingMessage): boolean {
-  return /as=Table/.test(req.headers.accept ?? '');
 }
 
 function matcher(q: URLSearchParams): Matcher {

@@ -4,7 +4,8 @@
  */
 import { ResourceType } from './resources';
 
-export function toTable(t: ResourceType, items: any[], resourceVersion: string, includeObject: string | null): Record<string, unknown> {
+export function toTable(t: ResourceType, items: any[], resourceVersion: string, includeObject: string | null,
+  apiVersion = 'meta.k8s.io/v1'): Record<string, unknown> {
   const columns = [
     { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
     ...(t.printerColumns.length > 0 ? t.printerColumns : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }])
@@ -14,10 +15,10 @@ export function toTable(t: ResourceType, items: any[], resourceVersion: string, 
   const rows = items.map((o) => ({
     cells: [o.metadata.name, ...paths.map((c) => cell(evaluate(o, c.jsonPath), c.type))],
     object: includeObject === 'None' ? undefined : includeObject === 'Object' ? o : {
-      kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata,
+      kind: 'PartialObjectMetadata', apiVersion, metadata: o.metadata,
     },
   }));
-  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion }, columnDefinitions: columns, rows };
+  return { kind: 'Table', apiVersion, metadata: { resourceVersion }, columnDefinitions: columns, rows };
 }
 
 function cell(values: unknown[], type: string): unknown {
