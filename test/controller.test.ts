@@ -135,6 +135,28 @@ describe('controller', () => {
     expect((await fetchText(first.adminPort, '/metrics')).body).toMatch(/gateway_controller_leader 1/);
   });
 
+  test('decides GatewayClass SupportedVersion from the installed CRDs\' bundle-version, and follows a change of it', async () => {
+    const classKey = { apiVersion: `${GW}/v1`, kind: 'GatewayClass', metadata: { name: 'gc' } };
+    const supported = async () => condition((await get(classKey)).status?.conditions, 'SupportedVersion');
+    expect(await supported()).toMatchObject({ status: 'True', reason: 'SupportedVersion', message: 'Gateway API v1.6.1 is supported' });
+    const crd = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/httproutes.${GW}`;
+    const annotate = (version: string) => new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ metadata: { annotations: { [`${GW}/bundle-version`]: version } } });
+      const req = http.request(`${server.url}${crd}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json', 'content-length': Buffer.byteLength(body) } },
+        (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)));
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(await annotate('v1.5.0')).toBe(200);
+    const unsupported = await until('SupportedVersion False', async () => ((await supported())?.status === 'False' ? supported() : undefined));
+    expect(unsupported).toMatchObject({ reason: 'UnsupportedVersion' });
+    expect(unsupported.message).toMatch(/httproutes\.gateway\.networking\.k8s\.io is at v1\.5\.0 \(served best-effort/);
+    expect(condition((await get(classKey)).status.conditions, 'Accepted').status).toBe('True');
+    expect((await fetchText(80 + offset, '/')).status).toBe(200);
+    expect(await annotate('v1.6.1')).toBe(200);
+    await until('SupportedVersion True again', async () => ((await supported())?.status === 'True' || undefined));
+  });
+
   test('reports a route whose backend does not exist with ResolvedRefs False, BackendNotFound', async () => {
     await create(httpRoute([{ backendRefs: [backend('missing')] }], { name: 'broken', hostnames: ['broken.example'] }));
     const parent = await until('the broken route status', async () => {

@@ -54,7 +54,7 @@ export class KubeApi {
   private constructor(private readonly lib: ClientNode, private readonly kc: any) {}
 
   /** Sends one request; resolves with any status code, rejects only when no answer came. */
-  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
+  async request(method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<ApiResponse> {
     const server = new URL(this.kc.getCurrentCluster()?.server ?? 'https://kubernetes.default.svc');
     const options: https.RequestOptions = { method, headers: {} };
     await this.kc.applyToHTTPSOptions(options);
@@ -65,7 +65,7 @@ export class KubeApi {
     if (secure) options.agent = this.agent ??= options.agent as https.Agent;
     else delete options.agent;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers = { ...(options.headers as Record<string, string>), accept: 'application/json' } as Record<string, string | number>;
+    const headers = { ...(options.headers as Record<string, string>), accept } as Record<string, string | number>;
     if (payload) {
       headers['content-type'] = contentType;
       headers['content-length'] = payload.length;
@@ -98,18 +98,57 @@ export class KubeApi {
    * through `request` so that a failure carries its status code (404: the kind is not installed).
    * `onListed` runs after each successful list has been applied to the cache.
    */
-  informer(path: string, fieldSelector?: string, onListed?: () => void): Informer {
+  informer(path: string, fieldSelector?: string, onListed?: () => void, options: InformerOptions = {}): Informer {
     const query = fieldSelector === undefined ? '' : `?fieldSelector=${encodeURIComponent(fieldSelector)}`;
+    const accept = options.metadataOnly ? METADATA_ONLY : 'application/json';
+    const transform = options.transform;
     const list = async () => {
-      const response = await this.request('GET', `${path}${query}`);
+      const response = await this.request('GET', `${path}${query}`, undefined, undefined, accept);
       if (response.status !== 200) throw new ApiError(response.status, `GET ${path}: ${describe(response)}`);
       // client-node applies the items in the microtasks after this resolves; a macrotask later they are in.
       if (onListed) setImmediate(onListed);
-      return response.body;
+      const body = response.body;
+      return transform && Array.isArray(body?.items) ? { ...body, items: body.items.map(transform) } : body;
     };
-    return new this.lib.ListWatch(path, new this.lib.Watch(this.kc), list, false, undefined, fieldSelector);
+    // client-node's Watch takes its headers from the config's applyToFetchOptions: a config that
+    // adds the Accept header makes its watch metadata-only too.
+    const kc = this.kc;
+    const config = options.metadataOnly
+      ? {
+        getCurrentCluster: () => kc.getCurrentCluster(),
+        applyToFetchOptions: (o: any) => kc.applyToFetchOptions({ ...o, headers: { ...o?.headers, Accept: accept } }),
+      }
+      : kc;
+    const watch = new this.lib.Watch(config);
+    const watcher = transform
+      ? {
+        watch: (p: string, q: any, cb: (type: string, obj: any, raw: any) => void, done: (err?: any) => void) =>
+          watch.watch(p, q, (type: string, obj: any, raw: any) => cb(type, type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED' ? transform(obj) : obj, raw), done),
+      }
+      : watch;
+    return new this.lib.ListWatch(path, watcher, list, false, undefined, fieldSelector);
   }
 }
+
+export interface InformerOptions {
+  /**
+   * Objects with their metadata only (PartialObjectMetadata), as client-go's metadata informers
+   * get them: for kinds read for an annotation, whose full objects are large (CRDs).
+   */
+  readonly metadataOnly?: boolean;
+  /**
+   * Applied to every object before client-node caches it (client-go's transform): for keeping a
+   * cache small, e.g. without the last-applied-configuration annotation a client-side apply puts on
+   * a CRD, a copy of the whole CRD.
+   */
+  readonly transform?: (obj: any) => any;
+}
+
+/**
+ * The Accept header of a metadata-only list or watch: the list answers in the first form, watch
+ * events in the second; a server that offers neither answers with full objects.
+ */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 export class ApiError extends Error {
   constructor(readonly statusCode: number, message: string) {

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { main } from '../../src/cli/main';
+import { SHARED_DIR } from '../util/shared';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const ROUTING = 'test/fixtures/routing/manifests';
@@ -116,6 +117,16 @@ spec:
   test('rejects an unknown output format', async () => {
     expect((await run(['status', ROUTING, '-o', 'xml'])).stderr).toBe(
       "cdk8s-gateway status: --output must be one of yaml, json (got 'xml')\nRun 'cdk8s-gateway status --help' for usage.\n");
+  });
+
+  test('decides SupportedVersion from the bundle-version of the Gateway API CRDs given with the objects', async () => {
+    const crds = path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard');
+    const supported = parse((await run(['status', crds, tempDir({ 'class.yaml': CLASS })])).stdout);
+    expect(supported.status.conditions[1]).toMatchObject({ type: 'SupportedVersion', status: 'True', message: 'Gateway API v1.6.1 is supported' });
+    const old = fs.readFileSync(path.join(crds, 'gateway.networking.k8s.io_httproutes.yaml'), 'utf8').replace(/bundle-version: v1\.6\.1/, 'bundle-version: v1.5.0');
+    const unsupported = parse((await run(['status', crds, tempDir({ 'httproutes.yaml': old, 'class.yaml': CLASS })])).stdout);
+    expect(unsupported.status.conditions[1]).toMatchObject({ type: 'SupportedVersion', status: 'False', reason: 'UnsupportedVersion' });
+    expect(unsupported.status.conditions[1].message).toMatch(/httproutes\.gateway\.networking\.k8s\.io is at v1\.5\.0/);
   });
 
   test('prints its usage', async () => {

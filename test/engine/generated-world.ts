@@ -22,6 +22,10 @@ function object(apiVersion: string, kind: string, namespace: string | undefined,
   return { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}), ...metadata }, ...rest } as KubeObject;
 }
 
+function crd(name: string, bundleVersion: string): KubeObject {
+  return object('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, name, {}, { annotations: { 'gateway.networking.k8s.io/bundle-version': bundleVersion } });
+}
+
 function httpRoute(namespace: string, name: string, spec: object, metadata: object = {}): KubeObject {
   return object(V1, 'HTTPRoute', namespace, name, { spec }, metadata);
 }
@@ -57,6 +61,11 @@ export function generatedVariants(): KubeObject[][] {
       object(V1, 'GatewayClass', undefined, 'gc', { spec: { controllerName: CONTROLLER, parametersRef: { group: 'example.com', kind: 'Params', name: 'p' } } }),
     ],
     [object(V1, 'GatewayClass', undefined, 'other', { spec: { controllerName: 'example.com/other' } })],
+    [
+      crd('httproutes.gateway.networking.k8s.io', 'v1.6.1'),
+      crd('httproutes.gateway.networking.k8s.io', 'v1.5.0'),
+      crd('httproutes.gateway.networking.k8s.io', 'v2.0.0'),
+    ],
     [
       object('v1', 'Namespace', undefined, 'ns-a', {}, { labels: { team: 'a' } }),
       object('v1', 'Namespace', undefined, 'ns-a', {}, { labels: { team: 'x' } }),

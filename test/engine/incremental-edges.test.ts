@@ -195,6 +195,22 @@ describe('parents', () => {
     expectFullRebuild(engine);
   });
 
+  test('a CRD bundle-version change rebuilds the frame: SupportedVersion follows it, and a major version refuses the class', () => {
+    const classConditions = () => (engine.result.statuses.get('GatewayClass//gc')!.status as any).conditions.map((c: any) => `${c.type}=${c.status}/${c.reason}`);
+    expect(classConditions()).toEqual(['Accepted=True/Accepted', 'SupportedVersion=True/SupportedVersion']);
+    engine.update({ upserts: [variant('CustomResourceDefinition//httproutes.gateway.networking.k8s.io', 1)] });
+    expect(engine.work.frameRebuilt).toBe(true);
+    expect(classConditions()).toEqual(['Accepted=True/Accepted', 'SupportedVersion=False/UnsupportedVersion']);
+    expectFullRebuild(engine);
+    engine.update({ upserts: [variant('CustomResourceDefinition//httproutes.gateway.networking.k8s.io', 2)] });
+    expect(classConditions()).toEqual(['Accepted=False/UnsupportedVersion', 'SupportedVersion=False/UnsupportedVersion']);
+    expect((engine.result.statuses.get('Gateway/ns-a/gw1')!.status as GatewayStatus).conditions[0]).toMatchObject({ status: 'False', reason: 'Invalid' });
+    expectFullRebuild(engine);
+    engine.update({ deletes: ['CustomResourceDefinition//httproutes.gateway.networking.k8s.io'] });
+    expect(classConditions()).toEqual(['Accepted=True/Accepted', 'SupportedVersion=True/SupportedVersion']);
+    expectFullRebuild(engine);
+  });
+
   test('a Gateway client certificate is presented on its backends with TLS, the same objects from one update to the next', () => {
     engine.update({ deletes: ['BackendTLSPolicy/ns-a/btp-older'], upserts: [variant('Gateway/ns-a/gw1', 4)] });
     const presented = routeIR(engine.result, 'ns-a/gw1', 'http', 'ns-a/r2');

@@ -17,7 +17,7 @@ import { KubeObject, objectKey } from '../types';
 import { backendTlsPolicies, policyAncestors, policyStatus, reportPolicyFindings } from './backend-tls-policy';
 import { Finding, Findings, FindingSink } from './finding';
 import { AttachedRoutes, buildGateway, gatewayIR, gatewayStatus, GatewayNode, listenerSetStatus, routePresenter } from './gateway';
-import { buildGatewayClass, ClassNode, gatewayClassStatus, isOurClass } from './gateway-class';
+import { buildGatewayClass, ClassNode, crdVersions, CrdVersions, gatewayClassStatus, isOurClass } from './gateway-class';
 import { GatewayIR, RouteIR } from './ir';
 import { ListenerNode } from './listener';
 import { ListenerSetNode, parentGatewayOf } from './listener-set';
@@ -83,12 +83,14 @@ export function buildFrame(snapshot: Snapshot, findings: FindingSink, options: T
   const now = options.now ?? DEFAULT_TRANSITION_TIME;
   const classStatuses: ProducedStatus[] = [];
   const classes = new Map<string, ClassNode | undefined>();
+  let versions: CrdVersions | undefined;
   for (const gatewayClass of snapshot.all('GatewayClass')) {
     if (!isOurClass(gatewayClass, options.controllerName)) {
       classes.set(nameOf(gatewayClass), undefined);
       continue;
     }
-    const { node, issue } = buildGatewayClass(gatewayClass);
+    versions ??= crdVersions(snapshot);
+    const { node, issue } = buildGatewayClass(gatewayClass, versions);
     if (issue) findings.report(gatewayClass, issue);
     classes.set(node.name, node);
     classStatuses.push({ object: gatewayClass, status: gatewayClassStatus(node, stampOf(gatewayClass, now)) });

@@ -24,9 +24,11 @@ const KNOWN_KINDS: Record<string, string> = {
   ConfigMap: '',
   Namespace: '',
   EndpointSlice: 'discovery.k8s.io',
+  // Only their metadata is read: the bundle-version annotation behind GatewayClass SupportedVersion.
+  CustomResourceDefinition: 'apiextensions.k8s.io',
 };
 
-const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
+const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace', 'CustomResourceDefinition']);
 
 /** The group part of an apiVersion (`gateway.networking.k8s.io/v1` → `gateway.networking.k8s.io`, `v1` → ``). */
 export function apiGroup(apiVersion: string | undefined): string {

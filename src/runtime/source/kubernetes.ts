@@ -25,6 +25,8 @@ interface Resource {
   readonly plural: string;
   /** Whether the data plane can do without it: an experimental or optional CRD. */
   readonly optional: boolean;
+  /** Read for metadata alone, and only the objects whose name passes `keep`. */
+  readonly metadataOnly?: { keep(name: string): boolean };
 }
 
 const GW = 'gateway.networking.k8s.io';
@@ -44,6 +46,16 @@ export const RESOURCES: readonly Resource[] = [
   { apiVersion: 'v1', kind: 'Service', plural: 'services', optional: false },
   { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices', optional: false },
   { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces', optional: false },
+  // The Gateway API CRDs' bundle-version annotation decides GatewayClass SupportedVersion. Read
+  // metadata-only (a cluster's CRDs can weigh megabytes) and kept only for the Gateway API groups;
+  // a controller not allowed to read them serves on, and the condition says it saw none.
+  {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    plural: 'customresourcedefinitions',
+    optional: true,
+    metadataOnly: { keep: (name) => name.endsWith(`.${GW}`) || name.endsWith('.gateway.networking.x-k8s.io') },
+  },
 ];
 
 const SECRET: Resource = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', optional: true };
@@ -94,6 +106,27 @@ export function sameInput(a: KubeObject, b: KubeObject): boolean {
     return JSON.stringify({ ...rest, metadata: meta });
   };
   return strip(a) === strip(b);
+}
+
+/**
+ * What is kept of an object read for its metadata: identity and the Gateway API's own annotations.
+ * A CRD applied client-side carries its whole self in an annotation; a cluster may have hundreds.
+ */
+export function slimMetadata(obj: any): any {
+  const m = obj?.metadata ?? {};
+  const annotations = Object.fromEntries(Object.entries(m.annotations ?? {}).filter(([k]) => k.startsWith(`${GW}/`)));
+  return {
+    apiVersion: obj?.apiVersion,
+    kind: obj?.kind,
+    metadata: {
+      name: m.name,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      generation: m.generation,
+      creationTimestamp: m.creationTimestamp,
+      ...Object.keys(annotations).length > 0 ? { annotations } : {},
+    },
+  };
 }
 
 interface Watched {
@@ -158,7 +191,8 @@ export class KubernetesSource implements Source {
 
   private watch(id: string, resource: Resource, path: string, fieldSelector?: string): void {
     const entry: Watched = {
-      informer: this.options.api.informer(path, fieldSelector, () => this.listed(id, entry)),
+      informer: this.options.api.informer(path, fieldSelector, () => this.listed(id, entry),
+        resource.metadataOnly ? { metadataOnly: true, transform: slimMetadata } : {}),
       synced: false,
       failures: 0,
       reportedAbsent: false,
@@ -166,10 +200,14 @@ export class KubernetesSource implements Source {
     };
     const informer = entry.informer;
     this.watched.set(id, entry);
-    const typed = (obj: any): KubeObject => ({ ...obj, apiVersion: obj.apiVersion ?? resource.apiVersion, kind: obj.kind ?? resource.kind });
-    informer.on('add', (obj) => this.upsert(entry, typed(obj)));
-    informer.on('update', (obj) => this.upsert(entry, typed(obj)));
-    informer.on('delete', (obj) => this.remove(entry, keyOf(typed(obj))));
+    // Items of a list carry no kind; metadata-only ones say PartialObjectMetadata.
+    const typed = resource.metadataOnly
+      ? (obj: any): KubeObject => ({ apiVersion: resource.apiVersion, kind: resource.kind, metadata: obj.metadata })
+      : (obj: any): KubeObject => ({ ...obj, apiVersion: obj.apiVersion ?? resource.apiVersion, kind: obj.kind ?? resource.kind });
+    const keep = resource.metadataOnly ? (obj: any) => resource.metadataOnly!.keep(String(obj?.metadata?.name ?? '')) : () => true;
+    informer.on('add', (obj) => keep(obj) && this.upsert(entry, typed(obj)));
+    informer.on('update', (obj) => keep(obj) && this.upsert(entry, typed(obj)));
+    informer.on('delete', (obj) => keep(obj) && this.remove(entry, keyOf(typed(obj))));
     informer.on('error', (err) => this.failed(id, entry, resource, err));
     void informer.start().catch((err) => this.failed(id, entry, resource, err));
   }
@@ -191,8 +229,11 @@ export class KubernetesSource implements Source {
     let delay: number;
     // An optional kind whose CRD is not installed (404), or a referenced Secret we may not read
     // (403), has nothing to wait for; the data plane reports the missing reference.
-    if (resource.optional && (status === 404 || (status === 403 && id !== resource.kind))) {
-      if (!entry.reportedAbsent) this.options.log(`controller: ${id} cannot be listed (${status}${status === 404 ? ', CRD not installed?' : ''}); retrying every ${ABSENT_RETRY_MS / 1000} s`);
+    if (resource.optional && (status === 404 || (status === 403 && (id !== resource.kind || resource.metadataOnly)))) {
+      if (!entry.reportedAbsent) {
+        const why = status === 404 ? ', CRD not installed?' : resource.metadataOnly ? ', not allowed: GatewayClass SupportedVersion cannot check the installed CRDs' : '';
+        this.options.log(`controller: ${id} cannot be listed (${status}${why}); retrying every ${ABSENT_RETRY_MS / 1000} s`);
+      }
       entry.reportedAbsent = true;
       entry.synced = true;
       this.checkSynced();

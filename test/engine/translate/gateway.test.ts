@@ -4,6 +4,7 @@ import {
   listenerStatusOf, runtimeObjects,
 } from './world';
 import { translate } from '../../../src/engine/translate';
+import { KubeObject } from '../../../src/engine/types';
 
 const NS = 'infra';
 const http = (name: string, port: number, extra: Record<string, unknown> = {}) => ({ name, port, protocol: 'HTTP', ...extra });
@@ -26,8 +27,62 @@ describe('GatewayClass', () => {
     const status = t.statuses.get('GatewayClass//gateway-conformance')!.status as any;
     expect(status.conditions).toEqual([
       { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'GatewayClass is accepted', observedGeneration: 1, lastTransitionTime: '1970-01-01T00:00:00Z' },
-      { type: 'SupportedVersion', status: 'True', reason: 'SupportedVersion', message: 'Gateway API v1.6 is supported', observedGeneration: 1, lastTransitionTime: '1970-01-01T00:00:00Z' },
+      {
+        type: 'SupportedVersion',
+        status: 'True',
+        reason: 'SupportedVersion',
+        message: 'Gateway API v1.6 is supported; no Gateway API CustomResourceDefinitions were seen to check their gateway.networking.k8s.io/bundle-version',
+        observedGeneration: 1,
+        lastTransitionTime: '1970-01-01T00:00:00Z',
+      },
     ]);
+  });
+
+  describe('SupportedVersion, from the bundle-version annotation of the Gateway API CRDs', () => {
+    const crd = (name: string, version?: string) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name, ...version === undefined ? {} : { annotations: { 'gateway.networking.k8s.io/bundle-version': version, 'gateway.networking.k8s.io/channel': 'standard' } } },
+    });
+    const classConditions = (...crds: KubeObject[]) => {
+      const t = translate([classObject(), ...crds, gatewayObject(NS, 'gw', [http('http', 80)])], { controllerName: CONTROLLER_NAME });
+      const status = t.statuses.get('GatewayClass//gateway-conformance')!.status as any;
+      return { conditions: status.conditions, gateway: gatewayStatusOf(t, NS, 'gw'), findings: t.findings };
+    };
+
+    test('is True when every Gateway API CRD is of v1.6, whatever the patch release', () => {
+      const { conditions } = classConditions(crd('gateways.gateway.networking.k8s.io', 'v1.6.1'), crd('httproutes.gateway.networking.k8s.io', 'v1.6.0'),
+        crd('xmeshes.gateway.networking.x-k8s.io', 'v1.6.1'), crd('certificates.cert-manager.io'));
+      expect(conditions[1]).toMatchObject({ type: 'SupportedVersion', status: 'True', reason: 'SupportedVersion', message: 'Gateway API v1.6.0, v1.6.1 is supported' });
+    });
+
+    test('is False, Accepted staying True, for CRDs of another v1 release or without the annotation', () => {
+      const { conditions, gateway, findings } = classConditions(crd('gateways.gateway.networking.k8s.io', 'v1.6.1'),
+        crd('httproutes.gateway.networking.k8s.io', 'v1.5.0'), crd('grpcroutes.gateway.networking.k8s.io'));
+      expectConditions(conditions, ['Accepted=True/Accepted', 'SupportedVersion=False/UnsupportedVersion']);
+      expect(conditions[1].message).toBe('this controller supports Gateway API v1.6: grpcroutes.gateway.networking.k8s.io has no gateway.networking.k8s.io/bundle-version annotation; '
+        + 'httproutes.gateway.networking.k8s.io is at v1.5.0 (served best-effort; install the v1.6 CRDs)');
+      expectConditions(gateway.conditions, ['Accepted=True/Accepted']);
+      expect(findings).toEqual([]);
+    });
+
+    test('is False for a newer v1 release too', () => {
+      const { conditions } = classConditions(crd('gateways.gateway.networking.k8s.io', 'v1.7.0'));
+      expectConditions(conditions, ['Accepted=True/Accepted', 'SupportedVersion=False/UnsupportedVersion']);
+    });
+
+    test('refuses the class, and its Gateways, for CRDs of another major version', () => {
+      const { conditions, gateway, findings } = classConditions(crd('gateways.gateway.networking.k8s.io', 'v2.0.0'));
+      expectConditions(conditions, ['Accepted=False/UnsupportedVersion', 'SupportedVersion=False/UnsupportedVersion']);
+      expectConditions(gateway.conditions, ['Accepted=False/Invalid']);
+      expect(findings.map((f) => `${f.kind} ${f.name}: ${f.reason}`)).toContain('GatewayClass gateway-conformance: UnsupportedVersion');
+    });
+
+    test('names at most five CRDs in the message', () => {
+      const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => crd(`${n}routes.gateway.networking.k8s.io`, 'v1.4.0'));
+      const { conditions } = classConditions(...names);
+      expect(conditions[1].message).toMatch(/eroutes\.gateway\.networking\.k8s\.io is at v1\.4\.0; and 2 more \(served best-effort/);
+    });
   });
 
   test('writes the given time as lastTransitionTime', () => {
