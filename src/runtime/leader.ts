@@ -1,10 +1,13 @@
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: the holder renews
- * `renewTime` every few seconds; anyone may take a Lease whose renewTime + leaseDurationSeconds
- * has passed. Every write carries the resourceVersion read, so of two candidates racing for a
- * free Lease one gets 409 and stays a follower. The decisions are pure functions of the Lease
- * and the clock, tested without a server.
+ * `renewTime` every few seconds; a candidate may take the Lease once it has seen the same record
+ * (holder, times, transitions) for leaseDurationSeconds by its own clock. The renewTime written
+ * by another machine is never compared with the local clock, so clock skew between nodes cannot
+ * make two leaders. Every write carries the resourceVersion read, so of two candidates racing for
+ * a free Lease one gets 409 and stays a follower. The decisions are pure functions of the Lease
+ * and a monotonic clock, tested without a server.
  */
+import { performance } from 'perf_hooks';
 import { describe, KubeApi } from './kube-client';
 
 export interface LeaseSpec {
@@ -15,15 +18,30 @@ export interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-/** Who may hold the Lease now: we do, someone else does, or nobody (never held, released or expired). */
-export function leaseHolder(spec: LeaseSpec | undefined, identity: string, now: number): 'ours' | 'other' | 'free' {
-  if (!spec?.holderIdentity) return 'free';
-  const renewed = spec.renewTime ? Date.parse(spec.renewTime) : NaN;
-  const duration = (spec.leaseDurationSeconds ?? 0) * 1000;
-  // A Lease is ours only while it has not expired: after a pause longer than the duration, a
-  // standby may already lead, and we learn it from the resourceVersion of our next write.
-  if (Number.isNaN(renewed) || renewed + duration < now) return 'free';
-  return spec.holderIdentity === identity ? 'ours' : 'other';
+/**
+ * Who may hold the Lease, judged from the times this process saw it change. A Lease held by
+ * someone else expires `leaseDurationSeconds` after its record last changed *as observed here*:
+ * a candidate that starts while another holds the Lease waits a full duration, even if the
+ * holder died long before (client-go does the same); a holder that stops cleanly releases the
+ * Lease, which is free at once.
+ */
+export class LeaseObserver {
+  private record: string | undefined;
+  private observedAt = 0;
+
+  /** Notes the Lease as read at `now` (ms of a monotonic clock) and says who may hold it. */
+  observe(spec: LeaseSpec | undefined, identity: string, now: number): 'ours' | 'other' | 'free' {
+    const record = JSON.stringify([spec?.holderIdentity, spec?.acquireTime, spec?.renewTime, spec?.leaseTransitions, spec?.leaseDurationSeconds]);
+    if (record !== this.record) {
+      this.record = record;
+      this.observedAt = now;
+    }
+    if (!spec?.holderIdentity) return 'free';
+    // Still ours, even after a pause: had anyone taken it, it would name them.
+    if (spec.holderIdentity === identity) return 'ours';
+    const duration = (spec.leaseDurationSeconds ?? 0) * 1000;
+    return now - this.observedAt >= duration ? 'free' : 'other';
+  }
 }
 
 /** The spec to write to take or keep the Lease. */
@@ -76,6 +94,7 @@ export interface LeaderOptions {
 export class LeaderElector {
   private leading = false;
   private lastRenew = 0;
+  private readonly observer = new LeaseObserver();
   private timer: NodeJS.Timeout | undefined;
   private tick: Promise<void> | undefined;
   private stopped = false;
@@ -134,7 +153,7 @@ export class LeaderElector {
     const duration = this.options.durationSeconds ?? 15;
     try {
       const won = await this.attempt(duration);
-      if (won) this.lastRenew = Date.now();
+      if (won) this.lastRenew = performance.now();
       // Even when stopping: a Lease won meanwhile is then released by `stop`.
       this.set(won);
       this.lastError = '';
@@ -142,7 +161,7 @@ export class LeaderElector {
       const message = err instanceof Error ? err.message : String(err);
       if (message !== this.lastError) this.options.log(`controller: lease ${this.options.namespace}/${this.options.name}: ${message}`);
       this.lastError = message;
-      if (this.leading && mustStepDown(this.lastRenew, duration, Date.now())) this.set(false);
+      if (this.leading && mustStepDown(this.lastRenew, duration, performance.now())) this.set(false);
     }
   }
 
@@ -163,7 +182,7 @@ export class LeaderElector {
     }
     if (current.status !== 200) throw new Error(`read: ${describe(current)}`);
     const lease = current.body;
-    if (leaseHolder(lease.spec, identity, Date.now()) === 'other') return false;
+    if (this.observer.observe(lease.spec, identity, performance.now()) === 'other') return false;
     const updated = await api.request('PUT', this.path(), { ...lease, spec: claimedSpec(lease.spec, identity, duration, new Date()) });
     if (updated.status === 200) return true;
     if (updated.status === 409) return false;

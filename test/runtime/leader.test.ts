@@ -1,27 +1,47 @@
 import { leaseNameOf } from '../../src/cli/controller';
-import { claimedSpec, leaseHolder, microTime, mustStepDown, releasedSpec } from '../../src/runtime/leader';
+import { claimedSpec, LeaseObserver, microTime, mustStepDown, releasedSpec } from '../../src/runtime/leader';
 
 const NOW = new Date('2026-11-22T10:00:00.500Z');
 const at = (offsetMs: number) => microTime(new Date(NOW.getTime() + offsetMs));
 
-describe('leaseHolder', () => {
-  test('a Lease never held, or released, is free', () => {
-    expect(leaseHolder(undefined, 'me', NOW.getTime())).toBe('free');
-    expect(leaseHolder({ leaseDurationSeconds: 1, renewTime: at(0) }, 'me', NOW.getTime())).toBe('free');
+describe('LeaseObserver', () => {
+  const held = (holderIdentity: string, renewTime: string) => ({ holderIdentity, leaseDurationSeconds: 15, acquireTime: at(-60_000), renewTime });
+
+  test('a Lease never held, or released, is free at once', () => {
+    expect(new LeaseObserver().observe(undefined, 'me', 0)).toBe('free');
+    expect(new LeaseObserver().observe({ leaseDurationSeconds: 1, renewTime: at(0) }, 'me', 0)).toBe('free');
   });
 
-  test('a Lease renewed within its duration is held by its holder', () => {
-    const spec = { holderIdentity: 'other', leaseDurationSeconds: 15, renewTime: at(-14_000) };
-    expect(leaseHolder(spec, 'me', NOW.getTime())).toBe('other');
-    expect(leaseHolder({ ...spec, holderIdentity: 'me' }, 'me', NOW.getTime())).toBe('ours');
+  test('a Lease of ours stays ours', () => {
+    const observer = new LeaseObserver();
+    expect(observer.observe(held('me', at(-3_600_000)), 'me', 0)).toBe('ours');
+    expect(observer.observe(held('me', at(-3_600_000)), 'me', 60_000)).toBe('ours');
   });
 
-  test('a Lease whose renewTime + duration has passed is free', () => {
-    expect(leaseHolder({ holderIdentity: 'other', leaseDurationSeconds: 15, renewTime: at(-15_001) }, 'me', NOW.getTime())).toBe('free');
+  test('another holder\'s Lease expires a duration after its record last changed as seen here', () => {
+    const observer = new LeaseObserver();
+    expect(observer.observe(held('other', at(0)), 'me', 1_000)).toBe('other');
+    expect(observer.observe(held('other', at(0)), 'me', 15_999)).toBe('other');
+    // Renewed: the wait starts again from when the change was seen.
+    expect(observer.observe(held('other', at(2_000)), 'me', 10_000)).toBe('other');
+    expect(observer.observe(held('other', at(2_000)), 'me', 24_999)).toBe('other');
+    expect(observer.observe(held('other', at(2_000)), 'me', 25_000)).toBe('free');
   });
 
-  test('a Lease without renewTime is free', () => {
-    expect(leaseHolder({ holderIdentity: 'other', leaseDurationSeconds: 15 }, 'me', NOW.getTime())).toBe('free');
+  test('judges no renewTime by the local clock: skew between machines cannot make two leaders', () => {
+    // renewTime an hour in the past (the holder's clock is behind), renewed all the time: held.
+    const behind = new LeaseObserver();
+    for (let t = 0; t <= 60_000; t += 2_000) expect(behind.observe(held('other', at(-3_600_000 + t)), 'me', t)).toBe('other');
+    // renewTime in the future (the holder's clock is ahead) and no longer renewed: free a duration later.
+    const ahead = new LeaseObserver();
+    expect(ahead.observe(held('other', at(3_600_000)), 'me', 0)).toBe('other');
+    expect(ahead.observe(held('other', at(3_600_000)), 'me', 15_000)).toBe('free');
+  });
+
+  test('a candidate that starts while another holds the Lease waits a full duration, however old its renewTime', () => {
+    const observer = new LeaseObserver();
+    expect(observer.observe(held('other', at(-3_600_000)), 'me', 100)).toBe('other');
+    expect(observer.observe(held('other', at(-3_600_000)), 'me', 15_100)).toBe('free');
   });
 });
 
