@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ApiObject, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { DEFAULT_CONTROLLER_NAME } from './engine/constants';
+import { DEFAULT_CONTROLLER_NAME, GATEWAY_NAME_LABEL, gatewayNameLabelValue, proxyServiceName } from './engine/constants';
 import { Gateway, LoadBalancerCloud } from './gateway';
 import { GatewayClass } from './gateway-class';
 import { ListenerProtocol } from './listener';
@@ -26,7 +26,6 @@ export const PROXY_LISTEN_OFFSET = 8000;
 const USER_ID = 65532;
 const PROXY_PROTOCOLS: string[] = [ListenerProtocol.HTTP, ListenerProtocol.HTTPS];
 /** The label GEP-1762 puts on the infrastructure of a Gateway. */
-const GATEWAY_NAME_LABEL = `${GATEWAY_API_GROUP}/gateway-name`;
 
 /** CPU and memory of one container. */
 export interface ContainerResourceSettings {
@@ -235,9 +234,9 @@ export class GatewayController extends Construct {
     const labels = {
       'app.kubernetes.io/name': 'cdk8s-gateway',
       'app.kubernetes.io/component': 'proxy',
-      [GATEWAY_NAME_LABEL]: gateway.name,
+      [GATEWAY_NAME_LABEL]: gatewayNameLabelValue(gateway.name),
     };
-    const name = proxyName(gateway.name);
+    const name = proxyServiceName(gateway.name);
     const scope = new Construct(this, `Proxy-${ns}-${gateway.name}`);
 
     const serviceAccount = new kplus.ServiceAccount(scope, 'ServiceAccount', {
@@ -318,14 +317,6 @@ function proxyPorts(gateway: Gateway): ProxyPort[] {
   return [...seen.values()].sort((a, b) => a.listenerPort - b.listenerPort);
 }
 
-/** `<gateway>-proxy` when that is a valid Service name (DNS-1035 label); otherwise a shortened one. */
-function proxyName(gatewayName: string): string {
-  const name = `${gatewayName}-proxy`;
-  if (/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) && name.length <= 63) return name;
-  const cleaned = gatewayName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '');
-  return `gw-${cleaned.slice(0, 50).replace(/-+$/, '')}-proxy`;
-}
-
 function gatewayInfrastructure(gateway: Gateway): { labels: { [key: string]: string }; annotations: { [key: string]: string } } {
   const infrastructure = gateway._toSpec().infrastructure;
   return { labels: { ...infrastructure?.labels }, annotations: { ...infrastructure?.annotations } };
@@ -355,6 +346,8 @@ function allowReadInputs(role: kplus.ClusterRole): void {
     ...gatewayApiResources().map((r) => api(GATEWAY_API_GROUP, r)),
     api('', 'services'), api('', 'namespaces'), api('', 'secrets'), api('', 'configmaps'),
     api('discovery.k8s.io', 'endpointslices'),
+    // Read metadata-only, for the bundle-version annotation behind GatewayClass SupportedVersion.
+    api('apiextensions.k8s.io', 'customresourcedefinitions'),
   );
 }
 

@@ -12,6 +12,7 @@
  * our read; the PUT fails with 409 instead, and the object is read again and the status merged anew.
  */
 import { ApiError, describe, KubeApi } from './kube-client';
+import { GATEWAY_NAME_LABEL, gatewayNameLabelValue, proxyServiceName } from '../engine/constants';
 import { apiGroup } from '../engine/translate/snapshot';
 import { ObjectStatus } from '../engine/translate/status';
 import { KubeObject, objectKey } from '../engine/types';
@@ -70,19 +71,15 @@ export interface GatewayAddress {
   readonly value: string;
 }
 
-/** The Service of a Gateway's proxy as GatewayController names and labels it. */
-export const PROXY_SERVICE_SUFFIX = '-proxy';
-const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
-
 /**
- * The addresses of a Gateway served by a proxy Service (named `<gateway>-proxy` and labelled
- * with the Gateway's name in its namespace): the load balancer's ingress points once assigned,
- * otherwise, for a ClusterIP or NodePort Service, its cluster IPs. Undefined when there is no
- * such Service: the addresses stored on the Gateway are then left as they are, since another
- * component may assign them.
+ * The addresses of a Gateway served by a proxy Service (named and labelled for the Gateway as
+ * GatewayController does: `proxyServiceName`, `gatewayNameLabelValue`): the load balancer's
+ * ingress points once assigned, otherwise, for a ClusterIP or NodePort Service, its cluster IPs.
+ * Undefined when there is no such Service: the addresses stored on the Gateway are then left as
+ * they are, since another component may assign them.
  */
 export function proxyAddresses(service: KubeObject | undefined, gatewayName: string): GatewayAddress[] | undefined {
-  if (!service || service.metadata.labels?.[GATEWAY_NAME_LABEL] !== gatewayName) return undefined;
+  if (!service || service.metadata.labels?.[GATEWAY_NAME_LABEL] !== gatewayNameLabelValue(gatewayName)) return undefined;
   const spec: any = (service as any).spec ?? {};
   const ingress: any[] = (service as any).status?.loadBalancer?.ingress ?? [];
   const addresses: GatewayAddress[] = [];
@@ -276,7 +273,7 @@ export class StatusWriter {
   private addressesOf(object: KubeObject): GatewayAddress[] | undefined {
     if (object.kind !== 'Gateway') return undefined;
     const name = object.metadata.name ?? '';
-    return proxyAddresses(this.options.lookup(objectKey('Service', object.metadata.namespace, `${name}${PROXY_SERVICE_SUFFIX}`)), name);
+    return proxyAddresses(this.options.lookup(objectKey('Service', object.metadata.namespace, proxyServiceName(name))), name);
   }
 
   private async write(key: string, first: KubeObject, ours: ObjectStatus): Promise<void> {

@@ -6,7 +6,9 @@ import {
   CertificateRef, Gateway, GatewayClass, GatewayController, Listener, LoadBalancerCloud, ProxyServiceType,
 } from '../../src';
 import { checkObjects } from '../../src/engine/check';
-import { DEFAULT_CONTROLLER_NAME } from '../../src/engine/constants';
+import { DEFAULT_CONTROLLER_NAME, proxyServiceName } from '../../src/engine/constants';
+import { RESOURCES } from '../../src/runtime/source/kubernetes';
+import { proxyAddresses } from '../../src/runtime/status-writer';
 
 const VERSION = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 
@@ -182,6 +184,16 @@ describe('GatewayController', () => {
       })]);
     });
 
+    test('lets each process read exactly what the Kubernetes source watches, CRDs included', () => {
+      const watched = [...RESOURCES.map((r) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}/${r.plural}`), '/secrets', '/configmaps'].sort();
+      for (const component of ['status-controller', 'proxy']) {
+        const reads = rules(deployed().objects, 'ClusterRole', component)
+          .filter((r) => r.verbs.join() === 'get,list,watch')
+          .flatMap((r) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}`)));
+        expect(reads.sort()).toStrictEqual(watched);
+      }
+    });
+
     test('gives the proxy read-only access, bound to its own ServiceAccount', () => {
       const { objects } = deployed();
       for (const r of rules(objects, 'ClusterRole', 'proxy')) expect(r.verbs).toStrictEqual(['get', 'list', 'watch']);
@@ -266,6 +278,26 @@ describe('GatewayController', () => {
     const { service } = controller.serve(gateway);
     expect(service.name).toMatch(/^[a-z]([-a-z0-9]*[a-z0-9])?$/);
     expect(service.name.length).toBeLessThanOrEqual(63);
+    const label = byComponent(synthApp(chart), 'Service', 'proxy').metadata.labels['gateway.networking.k8s.io/gateway-name'];
+    expect(label).toMatch(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/);
+    expect(label.length).toBeLessThanOrEqual(63);
+    // The controller finds the Service, and takes its addresses, by the same names.
+    const synthesized = byComponent(synthApp(chart), 'Service', 'proxy');
+    expect(proxyAddresses({ ...synthesized, spec: { ...synthesized.spec, type: 'ClusterIP', clusterIP: '10.0.0.1' } }, gateway.name))
+      .toEqual([{ type: 'IPAddress', value: '10.0.0.1' }]);
+    expect(proxyServiceName(gateway.name)).toBe(service.name);
+  });
+
+  test('gives Gateways whose names clean up alike different proxy names', () => {
+    const chart = chartIn('edge');
+    const controller = new GatewayController(chart, 'Controller');
+    const names = ['a.b', 'a-b', 'A-b', `${'x'.repeat(70)}`, `${'x'.repeat(71)}`].map((name, i) => {
+      const gateway = new Gateway(chart, `Gateway${i}`, { metadata: { name: name.toLowerCase() === name ? name : `q${i}` }, gatewayClass: controller.gatewayClass, listeners: [Listener.http()] });
+      return controller.serve(gateway).service.name;
+    });
+    expect(new Set(names).size).toBe(names.length);
+    expect(names[1]).toBe('a-b-proxy');
+    expect(names[0]).toMatch(/^gw-a-b-[0-9a-f]{8}-proxy$/);
   });
 
   test('rejects serving one Gateway twice', () => {
