@@ -1,13 +1,20 @@
 /**
  * No Docker engine runs here, so the image is checked from its recipe: the runtime stage's
  * entry command is run as a plain process from the repository (its WORKDIR stands for the
- * repository root, as the stage copies the repository's files there), and everything the stage
- * copies must exist after a compile.
+ * repository root, as the stage copies the repository's files there), everything the stage
+ * copies must exist after a compile, and the runtime stage is assembled in a folder (its
+ * dependencies installed by the deps stage's own commands) and runs the controller.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
+import { stringify } from 'yaml';
+import { backend, CONTROLLER, Echo, freePort, httpRoute, manifests, startEcho } from './runtime/support';
+import { TestApiServer } from './util/apiserver';
+import { ControllerProcess, kubectl, spawnController, until } from './util/kubectl';
+import { SHARED_DIR } from './util/shared';
 
 const REPO = path.resolve(__dirname, '..');
 
@@ -169,3 +176,127 @@ test('the entry command runs the CLI on a manifest', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * The runtime stage assembled in a folder, as far as that can be done without Docker:
+ * - the `deps` stage is run for real: its COPYs from the repository, then its RUN commands
+ *   (`npm ci --omit=dev …`) as written, in its folder (npm may use its cache);
+ * - the `build` stage's output is the repository's compiled lib/: the same tsconfig.json
+ *   compiles it (jsii writes that file and compiles with it), from the same lockfile;
+ * - the runtime stage's COPYs take from those, and its USER, ENV, ENTRYPOINT and CMD decide how
+ *   the process runs: as uid 65532 (when the test runs as root) in a folder it cannot write.
+ * What this cannot show: the base image itself, and a read-only root filesystem beyond the app.
+ */
+describe('the runtime stage, assembled without Docker', () => {
+  jest.setTimeout(180_000);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'image-'));
+  const folderOf = (stage: Stage) => path.join(root, stage.name ?? 'runtime');
+  let server: TestApiServer | undefined;
+  let controller: ControllerProcess | undefined;
+  let echo: Echo | undefined;
+
+  afterAll(async () => {
+    await controller?.stop('SIGKILL');
+    await echo?.close();
+    await server?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  function runStage(stage: Stage): void {
+    const dir = folderOf(stage);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const instruction of stage.instructions) {
+      if (instruction.op === 'COPY') {
+        const [c] = copies({ ...stage, instructions: [instruction] });
+        if (c.from !== undefined) throw new Error(`the deps stage copies from ${c.from}: not emulated`);
+        for (const source of c.sources) fs.cpSync(path.join(REPO, source), path.join(dir, c.destination, path.basename(source)));
+      } else if (instruction.op === 'RUN') {
+        const result = spawnSync('sh', ['-c', instruction.args], {
+          cwd: dir, encoding: 'utf8', timeout: 150_000, env: { ...process.env, npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' },
+        });
+        if (result.status !== 0) throw new Error(`RUN ${instruction.args}: exit ${result.status}\n${result.stderr}`);
+      }
+    }
+  }
+
+  function assembleRuntime(): string {
+    const app = path.join(folderOf(runtime), workdir.replace(/^\//, ''));
+    fs.mkdirSync(app, { recursive: true });
+    for (const c of copies(runtime)) {
+      for (const source of c.sources) {
+        const target = path.join(app, c.destination.endsWith('/') || c.destination === '.' ? path.basename(source) : c.destination.replace(/^\.\//, ''));
+        if (c.from === undefined) {
+          fs.cpSync(path.join(REPO, source), target, { recursive: true });
+        } else if (c.from === 'build') {
+          // The build stage's files are the repository's compiled ones.
+          fs.cpSync(inRepo(source, last(stages.find((s) => s.name === 'build')!, 'WORKDIR')!), target, { recursive: true });
+        } else {
+          const from = stages.find((s) => s.name === c.from)!;
+          const inStage = path.join(folderOf(from), path.posix.relative(last(from, 'WORKDIR')!, path.posix.resolve(last(from, 'WORKDIR')!, source)));
+          fs.renameSync(inStage, target);
+        }
+      }
+    }
+    // Nothing in the image is the runtime user's: every folder readable, none writable.
+    spawnSync('chmod', ['-R', 'u=rwX,go=rX', root]);
+    return app;
+  }
+
+  test('installs the runtime dependencies with the deps stage\'s own commands, and no dev dependency', () => {
+    runStage(stages.find((s) => s.name === 'deps')!);
+    const modules = path.join(folderOf(stages.find((s) => s.name === 'deps')!), 'node_modules');
+    expect(fs.existsSync(path.join(modules, '@kubernetes', 'client-node'))).toBe(true);
+    for (const dev of ['jsii', 'typescript', 'jest', 'cdk8s', 'constructs', 'cdk8s-plus-28']) expect(fs.existsSync(path.join(modules, dev)) ? dev : 'absent').toBe('absent');
+  });
+
+  test('runs the controller from the assembled stage as uid 65532: readiness, status and traffic', async () => {
+    const app = assembleRuntime();
+    server = await TestApiServer.start({ crdDir: path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard') });
+    const kubeconfig = path.join(root, 'kubeconfig');
+    server.writeKubeconfig(kubeconfig);
+    fs.chmodSync(kubeconfig, 0o644);
+    echo = await startEcho('image');
+    const objects = manifests({
+      listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }],
+      routes: [httpRoute([{ backendRefs: [backend('echo')] }], { name: 'web' })],
+      services: [{ name: 'echo', endpoints: [echo.port] }],
+    });
+    const applied = await kubectl(kubeconfig, ['apply', '-f', '-'], objects.map((o) => stringify(o)).join('---\n'));
+    expect(applied.stderr).toBe('');
+
+    const [user, group] = last(runtime, 'USER')!.split(':').map(Number);
+    const asRoot = process.getuid?.() === 0;
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/nonexistent' };
+    for (const e of runtime.instructions.filter((i) => i.op === 'ENV')) {
+      const [, k, v] = /^(\S+?)[= ](.*)$/.exec(e.args)!;
+      env[k] = v;
+    }
+    const [command, ...rest] = entrypoint;
+    const offset = (await freePort()) - 80;
+    controller = await spawnController(kubeconfig, ['--controller-name', CONTROLLER, '--listen-offset', String(offset), '--lease-namespace', 'default'], {
+      command: [command === 'node' ? process.execPath : command, ...rest],
+      cwd: app,
+      env,
+      ...asRoot ? { uid: user, gid: group ?? user } : {},
+    });
+    expect(cmd).toStrictEqual(['controller']);
+    if (asRoot) expect(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${controller.child.pid}/status`, 'utf8'))![1]).toBe(String(user));
+    await until('/readyz', async () => (await fetchStatus(controller!.adminPort, '/readyz')) === 200 || undefined, 30_000);
+    await until('traffic', async () => (await fetchStatus(80 + offset, '/')) === 200 || undefined);
+    const route = await until('the route status', async () => {
+      const r = await kubectl(kubeconfig, ['get', 'httproute', 'web', '-o', 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}']);
+      return r.stdout === 'True' ? r.stdout : undefined;
+    });
+    expect(route).toBe('True');
+    expect(controller.logs.filter((l) => /EACCES|EROFS|Error/.test(l))).toEqual([]);
+  });
+});
+
+function fetchStatus(port: number, urlPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: urlPath, headers: { host: 'example.com' }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}

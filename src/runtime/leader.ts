@@ -42,6 +42,14 @@ export class LeaseObserver {
     const duration = (spec.leaseDurationSeconds ?? 0) * 1000;
     return now - this.observedAt >= duration ? 'free' : 'other';
   }
+
+  /**
+   * Milliseconds from `now` until the Lease last observed, if held by another and left
+   * unchanged, expires: when a candidate should look again rather than wait a whole retry period.
+   */
+  expiresIn(spec: LeaseSpec | undefined, now: number): number {
+    return Math.max(0, this.observedAt + (spec?.leaseDurationSeconds ?? 0) * 1000 - now);
+  }
 }
 
 /** The spec to write to take or keep the Lease. */
@@ -95,6 +103,8 @@ export class LeaderElector {
   private leading = false;
   private lastRenew = 0;
   private readonly observer = new LeaseObserver();
+  /** When the Lease, held by another at the last look, expires if not renewed (monotonic ms). */
+  private otherUntil: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private tick: Promise<void> | undefined;
   private stopped = false;
@@ -137,7 +147,9 @@ export class LeaderElector {
     this.timer = setTimeout(() => {
       this.tick = this.round().finally(() => {
         this.tick = undefined;
-        this.schedule(this.options.renewMs ?? 2000);
+        const retry = this.options.renewMs ?? 2000;
+        // A standby looks again as the Lease would expire, not up to a retry period later.
+        this.schedule(this.otherUntil === undefined ? retry : Math.min(retry, this.otherUntil - performance.now() + 1));
       });
     }, ms);
   }
@@ -168,6 +180,7 @@ export class LeaderElector {
   /** One read and, when the Lease is ours or free, one write; true when we hold it afterwards. */
   private async attempt(duration: number): Promise<boolean> {
     const { api, identity } = this.options;
+    this.otherUntil = undefined;
     const current = await api.request('GET', this.path());
     if (current.status === 404) {
       const created = await api.request('POST', this.path(''), {
@@ -182,7 +195,11 @@ export class LeaderElector {
     }
     if (current.status !== 200) throw new Error(`read: ${describe(current)}`);
     const lease = current.body;
-    if (this.observer.observe(lease.spec, identity, performance.now()) === 'other') return false;
+    const now = performance.now();
+    if (this.observer.observe(lease.spec, identity, now) === 'other') {
+      this.otherUntil = now + this.observer.expiresIn(lease.spec, now);
+      return false;
+    }
     const updated = await api.request('PUT', this.path(), { ...lease, spec: claimedSpec(lease.spec, identity, duration, new Date()) });
     if (updated.status === 200) return true;
     if (updated.status === 409) return false;

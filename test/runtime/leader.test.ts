@@ -38,6 +38,15 @@ describe('LeaseObserver', () => {
     expect(ahead.observe(held('other', at(3_600_000)), 'me', 15_000)).toBe('free');
   });
 
+  test('says how long until the Lease last seen expires, counted from when it last changed', () => {
+    const observer = new LeaseObserver();
+    observer.observe(held('other', at(0)), 'me', 1_000);
+    expect(observer.expiresIn(held('other', at(0)), 1_000)).toBe(15_000);
+    observer.observe(held('other', at(0)), 'me', 14_000);
+    expect(observer.expiresIn(held('other', at(0)), 14_000)).toBe(2_000);
+    expect(observer.expiresIn(held('other', at(0)), 20_000)).toBe(0);
+  });
+
   test('a candidate that starts while another holds the Lease waits a full duration, however old its renewTime', () => {
     const observer = new LeaseObserver();
     expect(observer.observe(held('other', at(-3_600_000)), 'me', 100)).toBe('other');

@@ -52,11 +52,26 @@ export interface ControllerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Where and as whom the controller process runs; by default the repository's bin, as the test's user. */
+export interface SpawnOptions {
+  /** The command before `controller`. @default node bin/cdk8s-gateway of this repository */
+  readonly command?: string[];
+  readonly cwd?: string;
+  /** The whole environment. @default the test's, plus JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
 /** Starts the compiled controller against `kubeconfig` and waits until it names its admin port. */
-export async function spawnController(kubeconfig: string, args: string[]): Promise<ControllerProcess> {
-  const child = spawn(process.execPath, [BIN, 'controller', '--kubeconfig', kubeconfig, '--bind', '127.0.0.1', '--admin-port', '0', ...args], {
+export async function spawnController(kubeconfig: string, args: string[], options: SpawnOptions = {}): Promise<ControllerProcess> {
+  const [executable, ...prefix] = options.command ?? [process.execPath, BIN];
+  const child = spawn(executable, [...prefix, 'controller', '--kubeconfig', kubeconfig, '--bind', '127.0.0.1', '--admin-port', '0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+    env: options.env ?? { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+    cwd: options.cwd,
+    uid: options.uid,
+    gid: options.gid,
   });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
