@@ -187,6 +187,12 @@ export class GatewayController extends Construct {
     const reader = clusterScoped(new kplus.ClusterRole(this, 'StatusRole', { metadata: { labels } }));
     allowReadInputs(reader);
     reader.allow(['update', 'patch'], ...gatewayApiResources().filter((r) => r !== 'referencegrants').map((r) => api(GATEWAY_API_GROUP, `${r}/status`)));
+    // The gateway-exists finalizer goes on this controller's own GatewayClass, and on no other object.
+    const className = this.gatewayClass.name;
+    reader.allow(['patch'], {
+      asApiResource: () => ({ apiGroup: GATEWAY_API_GROUP, resourceType: 'gatewayclasses', resourceName: className }),
+      asNonApiResource: () => undefined,
+    });
     clusterScoped(reader.bind(this.serviceAccount));
 
     // A Role, not a ClusterRole: the Lease lives in the controller's namespace only.

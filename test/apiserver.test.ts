@@ -558,6 +558,30 @@ describe('the test API server, raw protocol', () => {
     expect((await call(server, 'GET', CRDS)).body.items).toHaveLength(GATEWAY_API_CRDS.length);
   });
 
+  test('deletes an object with finalizers only once the last one is removed, and refuses new ones meanwhile', async () => {
+    const url = `${GW}/gatewayclasses`;
+    await call(server, 'POST', url, { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'fin', finalizers: ['a.example/x', 'b.example/y'] }, spec: { controllerName: 'a.example/c' } });
+    const watch = await WatchStream.open(server, `${url}?watch=true&fieldSelector=metadata.name%3Dfin&resourceVersion=${server.resourceVersion}`);
+    const deleting = await call(server, 'DELETE', `${url}/fin`);
+    expect(deleting.status).toBe(200);
+    expect(deleting.body.metadata.deletionTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect((await call(server, 'GET', `${url}/fin`)).body.metadata.deletionTimestamp).toBe(deleting.body.metadata.deletionTimestamp);
+    // A second delete changes nothing; a client can neither add a finalizer nor clear the deletion.
+    expect((await call(server, 'DELETE', `${url}/fin`)).body.metadata.resourceVersion).toBe(deleting.body.metadata.resourceVersion);
+    const added = await call(server, 'PATCH', `${url}/fin`, { metadata: { finalizers: ['a.example/x', 'b.example/y', 'c.example/z'] } }, 'application/merge-patch+json');
+    expect(added.status).toBe(422);
+    expect(added.body.message).toContain('no new finalizers can be added if the object is being deleted, found new finalizers []string{"c.example/z"}');
+    const one = await call(server, 'PATCH', `${url}/fin`, { metadata: { finalizers: ['b.example/y'], deletionTimestamp: null } }, 'application/merge-patch+json');
+    expect(one.status).toBe(200);
+    expect(one.body.metadata.deletionTimestamp).toBe(deleting.body.metadata.deletionTimestamp);
+    const last = await call(server, 'PATCH', `${url}/fin`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    expect(last.status).toBe(200);
+    expect((await call(server, 'GET', `${url}/fin`)).status).toBe(404);
+    const events = await watch.until((e) => e.type === 'DELETED');
+    watch.close();
+    expect(events.map((e) => e.type)).toEqual(['MODIFIED', 'MODIFIED', 'DELETED']);
+  });
+
   test('merges a strategic merge patch on a Service by port', async () => {
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ name: 'a', port: 80 }, { name: 'b', port: 443 }] } };
     await call(server, 'POST', '/api/v1/namespaces/default/services', svc);

@@ -338,6 +338,34 @@ describe('controller on a cluster with only some Gateway API CRDs', () => {
   });
 });
 
+describe('controller and the gateway-exists finalizer', () => {
+  test('keeps a GatewayClass in use from being deleted until its last Gateway is', async () => {
+    await server.close();
+    server = await TestApiServer.start({ crdDir: path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard') });
+    kubeconfig = server.writeKubeconfig(path.join(tempDir(), 'kubeconfig'));
+    for (const obj of manifests({
+      listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }],
+      routes: [httpRoute([{ backendRefs: [backend('echo')] }], { name: 'web' })],
+      services: [{ name: 'echo', endpoints: [echo.port] }],
+    })) await create(obj);
+    const classKey = { apiVersion: `${GW}/v1`, kind: 'GatewayClass', metadata: { name: 'gc' } };
+    const gatewayKey = { apiVersion: `${GW}/v1`, kind: 'Gateway', metadata: { name: 'gw', namespace: 'default' } };
+    const controller = await startController(['--no-serve', '--lease-namespace', 'default']);
+    await until('the finalizer', async () => ((await get(classKey)).metadata.finalizers?.includes('gateway-exists-finalizer.gateway.networking.k8s.io') || undefined));
+
+    expect((await request('DELETE', `${collection(classKey)}/gc`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    const deleting = await get(classKey);
+    expect(deleting.metadata.deletionTimestamp).toBeDefined();
+    expect(condition(deleting.status.conditions, 'Accepted').status).toBe('True');
+
+    await remove(gatewayKey);
+    await until('the GatewayClass to be gone', async () => ((await request('GET', `${collection(classKey)}/gc`)).status === 404 || undefined));
+    expect(controller.logs.filter((l) => /finalizer/.test(l))).toEqual([]);
+    await controller.stop('SIGKILL');
+  });
+});
+
 describe('controller command line', () => {
   const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [BIN, 'controller', ...args], { env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' } });

@@ -167,6 +167,23 @@ export interface StatusWriterOptions {
 
 const MAX_BACKOFF_MS = 30_000;
 
+/** The finalizer the Gateway API asks implementations to put on a GatewayClass while Gateways use it. */
+export const GATEWAY_EXISTS_FINALIZER = 'gateway-exists-finalizer.gateway.networking.k8s.io';
+
+/**
+ * The finalizers a GatewayClass should have: GATEWAY_EXISTS_FINALIZER added while one of `inUse`
+ * (the classes our Gateways name) and not being deleted (no finalizer may be added then), removed
+ * once unused. Undefined when they are right as they are.
+ */
+export function classFinalizers(gatewayClass: KubeObject, inUse: ReadonlySet<string>): string[] | undefined {
+  const current: string[] = Array.isArray(gatewayClass.metadata.finalizers) ? gatewayClass.metadata.finalizers : [];
+  const has = current.includes(GATEWAY_EXISTS_FINALIZER);
+  const wanted = inUse.has(gatewayClass.metadata.name ?? '');
+  if (wanted && !has && !gatewayClass.metadata.deletionTimestamp) return [...current, GATEWAY_EXISTS_FINALIZER];
+  if (!wanted && has) return current.filter((f) => f !== GATEWAY_EXISTS_FINALIZER);
+  return undefined;
+}
+
 /** Statuses compared between two turns of the event loop during a pass. */
 const YIELD_EVERY = 64;
 
@@ -186,6 +203,8 @@ export class StatusWriter {
   private closed = false;
   /** Per object, the engine status and the stored resourceVersion last found to agree. */
   private readonly settled = new Map<string, { readonly ours: ObjectStatus; readonly version: string | undefined }>();
+  /** GatewayClasses whose finalizer we were forbidden to change (told once). */
+  private readonly forbidden = new Set<string>();
 
   constructor(private readonly options: StatusWriterOptions) {}
 
@@ -236,7 +255,7 @@ export class StatusWriter {
   }
 
   private async pass(): Promise<void> {
-    let failed = 0;
+    let failed = await this.finalizeClasses();
     let checked = 0;
     for (const key of this.settled.keys()) if (!this.desired.has(key)) this.settled.delete(key);
     for (const [key, ours] of this.desired) {
@@ -268,6 +287,46 @@ export class StatusWriter {
       this.retry = undefined;
       this.kick();
     }, delay);
+  }
+
+  /**
+   * Puts GATEWAY_EXISTS_FINALIZER on each of our GatewayClasses that a Gateway uses, and takes it
+   * off the others, so a class in use cannot be deleted (a GitOps prune included) until its last
+   * Gateway is. A merge patch carrying the resourceVersion read: a concurrent change gets 409 and
+   * the next pass, which that change triggers, looks again. Returns how many patches failed.
+   */
+  private async finalizeClasses(): Promise<number> {
+    const inUse = new Set<string>();
+    const classes: string[] = [];
+    for (const key of this.desired.keys()) {
+      if (key.startsWith('GatewayClass/')) classes.push(key);
+      else if (key.startsWith('Gateway/')) inUse.add(String(this.options.lookup(key)?.spec?.gatewayClassName ?? ''));
+    }
+    let failed = 0;
+    for (const key of classes) {
+      if (!this.active || this.closed) break;
+      const object = this.options.lookup(key);
+      const finalizers = object && classFinalizers(object, inUse);
+      if (!object || !finalizers) continue;
+      const patch = { metadata: { resourceVersion: object.metadata.resourceVersion, finalizers: finalizers.length > 0 ? finalizers : null } };
+      const what = `finalizer of ${key} not ${finalizers.includes(GATEWAY_EXISTS_FINALIZER) ? 'added' : 'removed'}`;
+      try {
+        const response = await this.options.api.request('PATCH', objectPath(object), patch, 'application/merge-patch+json');
+        // 409 and 404: the object changed or went meanwhile; the informer's event brings the next pass.
+        if (response.status === 200 || response.status === 409 || response.status === 404) continue;
+        if (response.status === 403) {
+          // Not allowed (RBAC without `patch` on the class): status still works; said once, not retried.
+          if (!this.forbidden.has(key)) this.options.log(`controller: ${what}: ${describe(response)}`);
+          this.forbidden.add(key);
+          continue;
+        }
+        throw new ApiError(response.status, describe(response));
+      } catch (err) {
+        failed++;
+        this.options.log(`controller: ${what}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return failed;
   }
 
   private addressesOf(object: KubeObject): GatewayAddress[] | undefined {

@@ -160,9 +160,11 @@ describe('GatewayController', () => {
       }
     });
 
-    test('lets the status controller write only the status of Gateway API objects', () => {
-      const writes = rules(deployed().objects, 'ClusterRole', 'status-controller')
-        .filter((r) => r.verbs.some((v: string) => !['get', 'list', 'watch'].includes(v)));
+    test('lets the status controller write only the status of Gateway API objects, and the finalizer of its own GatewayClass', () => {
+      const all = rules(deployed().objects, 'ClusterRole', 'status-controller').filter((r) => r.verbs.some((v: string) => !['get', 'list', 'watch'].includes(v)));
+      const finalizer = all.filter((r) => r.resourceNames?.length > 0);
+      expect(finalizer).toStrictEqual([{ apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], resourceNames: ['cdk8s-gateway'], verbs: ['patch'] }]);
+      const writes = all.filter((r) => !(r.resourceNames?.length > 0));
       expect(writes.length).toBeGreaterThan(0);
       for (const r of writes) {
         expect(r.apiGroups).toStrictEqual(['gateway.networking.k8s.io']);

@@ -4,7 +4,9 @@ import { tempDir } from './support';
 import { ConditionStatus } from '../../src/engine/translate/status';
 import { FileSource } from '../../src/runtime/source';
 import { referencedObjects, sameInput } from '../../src/runtime/source/kubernetes';
-import { canonical, keepTransitionTimes, kubeTime, objectPath, proxyAddresses, StatusWriter, statusToWrite } from '../../src/runtime/status-writer';
+import {
+  canonical, classFinalizers, GATEWAY_EXISTS_FINALIZER, keepTransitionTimes, kubeTime, objectPath, proxyAddresses, StatusWriter, statusToWrite,
+} from '../../src/runtime/status-writer';
 
 const ME = 'gateway.cdk8s.io/controller';
 const OTHER = 'example.com/other';
@@ -271,6 +273,58 @@ describe('StatusWriter passes', () => {
     writer.resync();
     await settle(writer);
     expect(puts.slice(200)).toEqual(['HTTPRoute/apps/r7']);
+    await writer.close();
+  });
+});
+
+describe('the gateway-exists finalizer of our GatewayClasses', () => {
+  const gatewayClass = (name: string, metadata: object = {}) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name, resourceVersion: '5', ...metadata }, spec: { controllerName: ME },
+  });
+
+  test('is added to a class a Gateway uses, keeping other finalizers, and removed from one none uses', () => {
+    const used = new Set(['a']);
+    expect(classFinalizers(gatewayClass('a', { finalizers: ['example.com/keep'] }) as any, used)).toEqual(['example.com/keep', GATEWAY_EXISTS_FINALIZER]);
+    expect(classFinalizers(gatewayClass('a', { finalizers: [GATEWAY_EXISTS_FINALIZER] }) as any, used)).toBeUndefined();
+    expect(classFinalizers(gatewayClass('b', { finalizers: ['example.com/keep', GATEWAY_EXISTS_FINALIZER] }) as any, used)).toEqual(['example.com/keep']);
+    expect(classFinalizers(gatewayClass('b') as any, used)).toBeUndefined();
+  });
+
+  test('is not added to a class being deleted (the API server refuses new finalizers then), but is removed once unused', () => {
+    const deleting = { deletionTimestamp: '2026-11-22T10:00:00Z' };
+    expect(classFinalizers(gatewayClass('a', deleting) as any, new Set(['a']))).toBeUndefined();
+    expect(classFinalizers(gatewayClass('a', { ...deleting, finalizers: [GATEWAY_EXISTS_FINALIZER] }) as any, new Set())).toEqual([]);
+  });
+
+  test('is patched by the leader with the resourceVersion it read, only when it must change', async () => {
+    const objects = new Map<string, any>([
+      ['GatewayClass//used', gatewayClass('used')],
+      ['GatewayClass//unused', gatewayClass('unused', { finalizers: [GATEWAY_EXISTS_FINALIZER] })],
+      ['Gateway/infra/gw', {
+        apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'infra' }, spec: { gatewayClassName: 'used' },
+      }],
+    ]);
+    const patches: [string, string, any, string | undefined][] = [];
+    const api = {
+      request: async (method: string, urlPath: string, body?: any, contentType?: string) => {
+        if (method === 'PATCH') patches.push([method, urlPath, body, contentType]);
+        return { status: method === 'PATCH' ? 200 : 405, body: {} };
+      },
+    };
+    const writer = new StatusWriter({ api: api as any, controllerName: ME, lookup: (k) => objects.get(k), log: () => undefined, clock: () => new Date(NOW) });
+    const status = (kind: string, name: string, namespace?: string) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind, name, namespace, status: {} });
+    writer.sync(new Map<string, any>([
+      ['GatewayClass//used', status('GatewayClass', 'used')],
+      ['GatewayClass//unused', status('GatewayClass', 'unused')],
+      ['Gateway/infra/gw', status('Gateway', 'gw', 'infra')],
+    ]));
+    expect(patches).toEqual([]); // not the leader yet
+    writer.setActive(true);
+    for (let i = 0; i < 50 && (writer as any).running; i++) await (writer as any).running;
+    expect(patches).toEqual([
+      ['PATCH', '/apis/gateway.networking.k8s.io/v1/gatewayclasses/used', { metadata: { resourceVersion: '5', finalizers: [GATEWAY_EXISTS_FINALIZER] } }, 'application/merge-patch+json'],
+      ['PATCH', '/apis/gateway.networking.k8s.io/v1/gatewayclasses/unused', { metadata: { resourceVersion: '5', finalizers: null } }, 'application/merge-patch+json'],
+    ]);
     await writer.close();
   });
 });

@@ -635,6 +635,20 @@ export class TestApiServer {
       };
       if (!type.namespaced) delete next.metadata.namespace;
       if (old.metadata.generation !== undefined) next.metadata.generation = old.metadata.generation;
+      // Deletion is the server's to start and to finish: a client neither sets nor clears it.
+      delete next.metadata.deletionTimestamp;
+      delete next.metadata.deletionGracePeriodSeconds;
+      if (old.metadata.deletionTimestamp !== undefined) {
+        next.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+        next.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
+        const added = (next.metadata.finalizers ?? []).filter((f: string) => !(old.metadata.finalizers ?? []).includes(f));
+        if (added.length > 0) {
+          throw invalid(type, name, [{
+            path: 'metadata.finalizers',
+            message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f: string) => JSON.stringify(f)).join(', ')}}`,
+          }]);
+        }
+      }
       // The main resource cannot change the status of a kind whose status is a subresource.
       if (type.statusSubresource) {
         if (old.status === undefined) delete next.status;
@@ -647,6 +661,10 @@ export class TestApiServer {
       stored.metadata.generation = (old.metadata.generation ?? 0) + 1;
     }
     if (sameObject(old, stored)) return this.view(type, old, true);
+    // The last finalizer of an object being deleted is gone: now it is deleted.
+    if (stored.metadata.deletionTimestamp !== undefined && (stored.metadata.finalizers ?? []).length === 0) {
+      return this.view(type, this.store.delete(key, stored), true);
+    }
     return this.view(type, this.store.update(key, stored, old), true);
   }
 
@@ -686,6 +704,14 @@ export class TestApiServer {
     const key = storeKey(type);
     const obj = this.store.get(key, type.namespaced ? namespace : undefined, name);
     if (obj === undefined) throw notFound(type, name);
+    if ((obj.metadata.finalizers ?? []).length > 0) {
+      // With finalizers, deletion only starts: the object stays, marked, until the last is removed.
+      if (obj.metadata.deletionTimestamp !== undefined) return this.view(type, obj, true);
+      const marked = structuredClone(obj);
+      marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      marked.metadata.deletionGracePeriodSeconds = 0;
+      return this.view(type, this.store.update(key, marked, obj), true);
+    }
     if (type.kind === 'Namespace' && type.group === '') {
       // Deleting a namespace deletes what is in it (immediately here, not after a Terminating phase).
       for (const t of this.types.filter((x) => x.namespaced && x.storageVersion === x.version)) {
