@@ -311,7 +311,9 @@ describe('the gateway-exists finalizer of our GatewayClasses', () => {
         return { status: method === 'PATCH' ? 200 : 405, body: {} };
       },
     };
-    const writer = new StatusWriter({ api: api as any, controllerName: ME, lookup: (k) => objects.get(k), log: () => undefined, clock: () => new Date(NOW) });
+    const writer = new StatusWriter({
+      api: api as any, controllerName: ME, lookup: (k) => objects.get(k), log: () => undefined, clock: () => new Date(NOW),
+    });
     const status = (kind: string, name: string, namespace?: string) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind, name, namespace, status: {} });
     writer.sync(new Map<string, any>([
       ['GatewayClass//used', status('GatewayClass', 'used')],
