@@ -204,6 +204,15 @@ async function main(): Promise<void> {
       }
     }
 
+    // Memory of each replica once everything is built and written: resident now, and its peak.
+    const memory = (r: Replica) => {
+      const status = fs.readFileSync(`/proc/${r.child.pid}/status`, 'utf8');
+      const mb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+      return `${mb('VmRSS').toFixed(0)} MB (peak ${mb('VmHWM').toFixed(0)} MB)`;
+    };
+    const leaderMemory = memory(first);
+    const standbyMemory = memory(second);
+
     // (b), (c) failover with a request loop on the standby.
     await waitFor('traffic through the standby', async () => (await get(second.port, 'changing.example.com', `/v${2 * changes}`)) === 200, 30_000, 20);
     const loopAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -241,6 +250,7 @@ async function main(): Promise<void> {
     console.log(`| route change → live, direct merge PATCH (${changes} changes) | ${stats(viaPatch)} |`);
     console.log(`| the same change → live on the standby (which writes no status) | ${stats(standbyAfterPatch)} |`);
     console.log(`| route change → status written (observedGeneration), direct PATCH | ${stats(statusAfterPatch)} |`);
+    console.log(`| resident memory after the changes: leader / standby | ${leaderMemory} / ${standbyMemory} |`);
     console.log(`| failover: SIGKILL → standby holds the Lease | ${leaseMs.toFixed(0)} ms |`);
     console.log(`| failover: SIGKILL → standby reports \`gateway_controller_leader 1\` | ${metricMs.toFixed(0)} ms |`);
     console.log(`| failover: SIGKILL → status written for a change made right after the kill | ${statusMs.toFixed(0)} ms |`);
