@@ -126,6 +126,7 @@ describe('controller', () => {
     expect(gateway.status.listeners[0].attachedRoutes).toBe(1);
     const gatewayClass = await get({ apiVersion: `${GW}/v1`, kind: 'GatewayClass', metadata: { name: 'gc' } });
     expect(condition(gatewayClass.status.conditions, 'Accepted').status).toBe('True');
+    expect(gatewayClass.status.supportedFeatures).toEqual(expect.arrayContaining([{ name: 'Gateway' }, { name: 'HTTPRoute' }, { name: 'ReferenceGrant' }]));
 
     const reply = await until('traffic', async () => {
       const r = await fetchText(80 + offset, '/hello');

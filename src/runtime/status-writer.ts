@@ -116,6 +116,7 @@ function mergeStatus(ours: any, current: any, controllerName: string, now: strin
     delete result.listeners;
   }
   if ('attachedListenerSets' in ours) result.attachedListenerSets = ours.attachedListenerSets;
+  if ('supportedFeatures' in ours) result.supportedFeatures = ours.supportedFeatures;
   return result;
 }
 

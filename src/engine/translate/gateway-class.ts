@@ -1,4 +1,5 @@
 /** GatewayClass: which classes are ours, whether we accept them, and whether we support the installed CRDs. */
+import { SUPPORTED_FEATURES } from '../features';
 import { KubeObject } from '../types';
 import { Issue } from './finding';
 import { Problem } from './ir';
@@ -122,5 +123,6 @@ export function gatewayClassStatus(node: ClassNode, stamp: Stamp): GatewayClassS
         ? condition(stamp, 'SupportedVersion', true, 'SupportedVersion', node.versions.message)
         : condition(stamp, 'SupportedVersion', false, 'UnsupportedVersion', node.versions.message),
     ],
+    supportedFeatures: [...SUPPORTED_FEATURES].sort().map((name) => ({ name })),
   };
 }

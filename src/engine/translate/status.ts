@@ -24,6 +24,8 @@ export interface RouteGroupKind {
 
 export interface GatewayClassStatus {
   readonly conditions: Condition[];
+  /** Sorted by name, as the API requires. */
+  readonly supportedFeatures?: { readonly name: string }[];
 }
 
 export interface ListenerStatus {
