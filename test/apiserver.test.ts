@@ -358,6 +358,16 @@ describe('the test API server, raw protocol', () => {
     const rest = await call(server, 'GET', `${routesUrl}?limit=2&continue=${encodeURIComponent(first.body.metadata.continue)}`);
     expect(rest.body.items.map((o: any) => o.metadata.name)).toEqual(['r3']);
     expect(rest.body.metadata.continue).toBeUndefined();
+    expect(rest.body.metadata.resourceVersion).toBe(first.body.metadata.resourceVersion);
+  });
+
+  test('answers the continuation of a list 410 Expired once anything changed since its first page', async () => {
+    for (const n of ['p1', 'p2', 'p3']) await call(server, 'POST', routesUrl, route(n));
+    const first = await call(server, 'GET', `${routesUrl}?limit=2`);
+    await call(server, 'POST', routesUrl, route('p4'));
+    const rest = await call(server, 'GET', `${routesUrl}?limit=2&continue=${encodeURIComponent(first.body.metadata.continue)}`);
+    expect(rest.status).toBe(410);
+    expect(rest.body).toMatchObject({ kind: 'Status', reason: 'Expired', code: 410 });
   });
 
   test('answers aggregated discovery requests with the plain lists, as a server without it does', async () => {

@@ -99,16 +99,13 @@ export class KubeApi {
    * `onListed` runs after each successful list has been applied to the cache.
    */
   informer(path: string, fieldSelector?: string, onListed?: () => void, options: InformerOptions = {}): Informer {
-    const query = fieldSelector === undefined ? '' : `?fieldSelector=${encodeURIComponent(fieldSelector)}`;
     const accept = options.metadataOnly ? METADATA_ONLY : 'application/json';
     const transform = options.transform;
     const list = async () => {
-      const response = await this.request('GET', `${path}${query}`, undefined, undefined, accept);
-      if (response.status !== 200) throw new ApiError(response.status, `GET ${path}: ${describe(response)}`);
+      const body = await listAll((p) => this.request('GET', p, undefined, undefined, accept), path, fieldSelector, LIST_PAGE_SIZE, transform);
       // client-node applies the items in the microtasks after this resolves; a macrotask later they are in.
       if (onListed) setImmediate(onListed);
-      const body = response.body;
-      return transform && Array.isArray(body?.items) ? { ...body, items: body.items.map(transform) } : body;
+      return body;
     };
     // client-node's Watch takes its headers from the config's applyToFetchOptions: a config that
     // adds the Accept header makes its watch metadata-only too.
@@ -149,6 +146,39 @@ export interface InformerOptions {
  * events in the second; a server that offers neither answers with full objects.
  */
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+/** Objects per page of a list, as client-go's pager asks for them. */
+const LIST_PAGE_SIZE = 500;
+
+/**
+ * A whole collection, `limit` objects per request, followed by `continue` tokens: the API server
+ * then serves a large list in chunks instead of one response of every object (all pages are one
+ * consistent snapshot, at the first page's resourceVersion). A token that has expired (410)
+ * means the pages would no longer agree: the list is taken again in one request, as client-go's
+ * pager does. `transform` is applied to each item as it arrives, so no page is kept whole.
+ */
+export async function listAll(get: (path: string) => Promise<ApiResponse>, path: string, fieldSelector: string | undefined,
+  limit: number, transform?: (obj: any) => any): Promise<any> {
+  const query = (more: Record<string, string>) => {
+    const params = new URLSearchParams({ ...fieldSelector === undefined ? {} : { fieldSelector }, ...more });
+    const text = params.toString();
+    return text === '' ? path : `${path}?${text}`;
+  };
+  const items: any[] = [];
+  let first: any;
+  let token: string | undefined;
+  do {
+    const response = await get(query({ ...limit > 0 ? { limit: String(limit) } : {}, ...token ? { continue: token } : {} }));
+    if (response.status === 410 && token !== undefined) return listAll(get, path, fieldSelector, 0, transform);
+    if (response.status !== 200) throw new ApiError(response.status, `GET ${path}: ${describe(response)}`);
+    const body = response.body;
+    first ??= body;
+    for (const item of Array.isArray(body?.items) ? body.items : []) items.push(transform ? transform(item) : item);
+    token = typeof body?.metadata?.continue === 'string' && body.metadata.continue !== '' ? body.metadata.continue : undefined;
+  } while (token !== undefined);
+  const { continue: _done, remainingItemCount: _rest, ...metadata } = first?.metadata ?? {};
+  return { ...first, metadata, items };
+}
 
 export class ApiError extends Error {
   constructor(readonly statusCode: number, message: string) {

@@ -129,6 +129,26 @@ export function slimMetadata(obj: any): any {
   };
 }
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * An object without what only its writers read: `managedFields` (server-side apply's record of
+ * who set which field) and the last-applied-configuration annotation (client-side apply's copy
+ * of the whole object), which together often weigh more than the object itself. Status writes
+ * leave both as stored: a PUT without managedFields keeps them, and the status subresource
+ * ignores the metadata it is sent.
+ */
+export function withoutBookkeeping(obj: any): any {
+  const metadata = obj?.metadata;
+  if (!metadata || (metadata.managedFields === undefined && metadata.annotations?.[LAST_APPLIED] === undefined)) return obj;
+  const { managedFields: _fields, ...rest } = metadata;
+  if (rest.annotations?.[LAST_APPLIED] !== undefined) {
+    const { [LAST_APPLIED]: _applied, ...annotations } = rest.annotations;
+    rest.annotations = annotations;
+  }
+  return { ...obj, metadata: rest };
+}
+
 interface Watched {
   readonly informer: Informer;
   synced: boolean;
@@ -192,7 +212,7 @@ export class KubernetesSource implements Source {
   private watch(id: string, resource: Resource, path: string, fieldSelector?: string): void {
     const entry: Watched = {
       informer: this.options.api.informer(path, fieldSelector, () => this.listed(id, entry),
-        resource.metadataOnly ? { metadataOnly: true, transform: slimMetadata } : {}),
+        resource.metadataOnly ? { metadataOnly: true, transform: slimMetadata } : { transform: withoutBookkeeping }),
       synced: false,
       failures: 0,
       reportedAbsent: false,

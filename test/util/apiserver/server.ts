@@ -394,7 +394,15 @@ export class TestApiServer {
     const rv = this.resourceVersion;
     const metadata: Record<string, unknown> = { resourceVersion: rv };
     const limit = Number(q.get('limit') ?? 0);
-    const start = q.get('continue') ? decodeContinue(q.get('continue')!) : 0;
+    const token = q.get('continue') ? decodeContinue(q.get('continue')!) : undefined;
+    // Every page is of one snapshot. Holding no old versions, this server cannot serve the rest of
+    // a list once anything has changed: the answer a real server gives when the snapshot has been
+    // compacted away, 410 Expired.
+    if (token !== undefined && token.rv !== rv) {
+      throw new ApiError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. '
+        + 'You can start a new list without the continue parameter.');
+    }
+    const start = token?.start ?? 0;
     if (start > 0) items = items.slice(start);
     if (limit > 0 && items.length > limit) {
       metadata.continue = Buffer.from(JSON.stringify({ rv, start: start + limit })).toString('base64');
@@ -754,9 +762,10 @@ function matcher(q: URLSearchParams): Matcher {
   }
 }
 
-function decodeContinue(token: string): number {
+function decodeContinue(token: string): { rv: string; start: number } {
   try {
-    return Number(JSON.parse(Buffer.from(token, 'base64').toString()).start) || 0;
+    const decoded = JSON.parse(Buffer.from(token, 'base64').toString());
+    return { rv: String(decoded.rv), start: Number(decoded.start) || 0 };
   } catch {
     throw badRequest('continue key is not valid');
   }
