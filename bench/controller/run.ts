@@ -47,8 +47,11 @@ function getText(port: number, urlPath: string): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether the routes carry what `kubectl apply` (client-side) and server-side apply add to every object. */
+const APPLIED = process.argv.includes('--applied');
+
 function route(name: string, host: string, pathPrefix: string): object {
-  return {
+  const object = {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name, namespace: 'bench' },
@@ -56,6 +59,17 @@ function route(name: string, host: string, pathPrefix: string): object {
       parentRefs: [{ name: 'bench' }],
       hostnames: [host],
       rules: [{ matches: [{ path: { type: 'PathPrefix', value: pathPrefix } }], backendRefs: [{ name: 'backend', port: 80 }] }],
+    },
+  };
+  if (!APPLIED) return object;
+  // A copy of the object in an annotation, and a managedFields entry of the size an apply makes.
+  const fields = { 'f:spec': { '.': {}, 'f:hostnames': {}, 'f:parentRefs': {}, 'f:rules': {} }, 'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } } };
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(object)}\n` },
+      managedFields: [{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'gateway.networking.k8s.io/v1', time: '2026-11-22T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: fields }],
     },
   };
 }
