@@ -10,7 +10,7 @@ import * as http from 'http';
 import * as path from 'path';
 import * as tls from 'tls';
 import { backend, CONTROLLER, Echo, freePort, httpRoute, KeyPair, manifests, selfSigned, startEcho, tempDir, tlsSecret } from './runtime/support';
-import { TestApiServer } from './util/apiserver';
+import { TestApiServer, TestApiServerOptions } from './util/apiserver';
 import { ControllerProcess, spawnController, until } from './util/kubectl';
 import { SHARED_DIR } from './util/shared';
 
@@ -73,6 +73,22 @@ async function get(obj: any): Promise<any> {
 
 async function remove(obj: any): Promise<void> {
   await request('DELETE', `${collection(obj)}/${obj.metadata.name}`);
+}
+
+/** Replaces the test API server (and the kubeconfig pointing at it) with a new, empty one. */
+async function freshServer(options: Partial<TestApiServerOptions> = {}): Promise<void> {
+  await server.close();
+  server = await TestApiServer.start({ crdDir: path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard'), ...options });
+  kubeconfig = server.writeKubeconfig(path.join(tempDir(), 'kubeconfig'));
+}
+
+/** GatewayClass gc, Gateway default/gw with one HTTP listener, and HTTPRoute web to the echo backend. */
+async function createWeb(): Promise<void> {
+  for (const obj of manifests({
+    listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }],
+    routes: [httpRoute([{ backendRefs: [backend('echo')] }], { name: 'web' })],
+    services: [{ name: 'echo', endpoints: [echo.port] }],
+  })) await create(obj);
 }
 
 function condition(conditions: any[] | undefined, type: string): any {
@@ -245,10 +261,8 @@ describe('controller when the API server goes away', () => {
   let controller: Controller;
 
   beforeAll(async () => {
-    await server.close();
     // A short history, so that a watch resumed after a few changes is answered 410 Gone.
-    server = await TestApiServer.start({ crdDir: path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard'), historySize: 5 });
-    kubeconfig = server.writeKubeconfig(path.join(tempDir(), 'kubeconfig'));
+    await freshServer({ historySize: 5 });
     const objects = manifests({
       listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }],
       routes: [httpRoute([{ backendRefs: [backend('echo')] }], { name: 'web', hostnames: ['web.example'] })],
@@ -315,19 +329,13 @@ describe('controller when the API server goes away', () => {
 
 describe('controller on a cluster with only some Gateway API CRDs', () => {
   test('logs each missing kind once and serves the kinds that are installed', async () => {
-    await server.close();
     const crdDir = tempDir();
     for (const plural of ['gatewayclasses', 'gateways', 'httproutes']) {
       const file = `gateway.networking.k8s.io_${plural}.yaml`;
       fs.copyFileSync(path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard', file), path.join(crdDir, file));
     }
-    server = await TestApiServer.start({ crdDir });
-    kubeconfig = server.writeKubeconfig(path.join(tempDir(), 'kubeconfig'));
-    for (const obj of manifests({
-      listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }],
-      routes: [httpRoute([{ backendRefs: [backend('echo')] }], { name: 'web' })],
-      services: [{ name: 'echo', endpoints: [echo.port] }],
-    })) await create(obj);
+    await freshServer({ crdDir });
+    await createWeb();
     const offset = (await freePort()) - 80;
     const controller = await startController(['--listen-offset', String(offset), '--no-status']);
     await until('traffic', async () => (await fetchText(80 + offset, '/')).status === 200 || undefined);
@@ -341,14 +349,8 @@ describe('controller on a cluster with only some Gateway API CRDs', () => {
 
 describe('controller and the gateway-exists finalizer', () => {
   test('keeps a GatewayClass in use from being deleted until its last Gateway is', async () => {
-    await server.close();
-    server = await TestApiServer.start({ crdDir: path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard') });
-    kubeconfig = server.writeKubeconfig(path.join(tempDir(), 'kubeconfig'));
-    for (const obj of manifests({
-      listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }],
-      routes: [httpRoute([{ backendRefs: [backend('echo')] }], { name: 'web' })],
-      services: [{ name: 'echo', endpoints: [echo.port] }],
-    })) await create(obj);
+    await freshServer();
+    await createWeb();
     const classKey = { apiVersion: `${GW}/v1`, kind: 'GatewayClass', metadata: { name: 'gc' } };
     const gatewayKey = { apiVersion: `${GW}/v1`, kind: 'Gateway', metadata: { name: 'gw', namespace: 'default' } };
     const controller = await startController(['--no-serve', '--lease-namespace', 'default']);
