@@ -279,14 +279,22 @@ describe('controller when the API server goes away', () => {
   });
 
   test('keeps serving the last configuration while the API server is unreachable, and catches up after', async () => {
+    const metric = async (line: RegExp) => line.exec((await fetchText(controller.adminPort, '/metrics')).body)?.[1];
+    expect(await metric(/^gateway_controller_watch_up\{kind="HTTPRoute"\} (\d+)$/m)).toBe('1');
+    expect(await metric(/^gateway_controller_objects\{kind="HTTPRoute"\} (\d+)$/m)).toBe('1');
     await server.goOffline();
     await new Promise((r) => setTimeout(r, 1500));
     expect((await fetchText(80 + offset, '/', 'web.example')).status).toBe(200);
     expect((await fetchText(controller.adminPort, '/readyz')).status).toBe(200);
+    // Ready (it serves), and the metrics say what it serves is no longer followed.
+    expect(await metric(/^gateway_controller_watch_up\{kind="HTTPRoute"\} (\d+)$/m)).toBe('0');
+    expect(Number(await metric(/^gateway_controller_watch_errors_total\{kind="HTTPRoute"\} (\d+)$/m))).toBeGreaterThan(0);
     await server.goOnline();
     expect((await fetchText(80 + offset, '/', 'after.example')).status).toBe(404);
     await create(httpRoute([{ backendRefs: [backend('echo')] }], { name: 'after', hostnames: ['after.example'] }));
     await until('the route created after the outage', async () => (await fetchText(80 + offset, '/', 'after.example')).status === 200 || undefined, 30_000);
+    expect(await metric(/^gateway_controller_watch_up\{kind="HTTPRoute"\} (\d+)$/m)).toBe('1');
+    expect(await metric(/^gateway_controller_objects\{kind="HTTPRoute"\} (\d+)$/m)).toBe('2');
     expect(controller.logs.join('\n')).toMatch(/retrying, the last configuration stays live/);
   });
 

@@ -130,7 +130,7 @@ export async function controllerCommand(argv: readonly string[], io: CliIo): Pro
     adminPort,
     log,
     onConfig: (config) => writer?.sync(config.statuses),
-    extraMetrics: () => renderControllerMetrics(elector?.isLeader, writes),
+    extraMetrics: () => renderControllerMetrics(elector?.isLeader, writes, source.health()),
   });
   const ports = [...handle.ports().keys()];
   log(`controller: ${serveTraffic ? `listening on ${ports.length > 0 ? ports.join(', ') : 'no port'}` : 'serving no traffic'}; `

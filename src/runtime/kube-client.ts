@@ -117,12 +117,22 @@ export class KubeApi {
       }
       : kc;
     const watch = new this.lib.Watch(config);
-    const watcher = transform
-      ? {
-        watch: (p: string, q: any, cb: (type: string, obj: any, raw: any) => void, done: (err?: any) => void) =>
-          watch.watch(p, q, (type: string, obj: any, raw: any) => cb(type, type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED' ? transform(obj) : obj, raw), done),
-      }
-      : watch;
+    // client-node tells when a watch ends, not when one starts: its watch() resolves once the
+    // answer's head came, having already called `done` if that answer was an error.
+    const watcher = {
+      watch: async (p: string, q: any, cb: (type: string, obj: any, raw: any) => void, done: (err?: any) => void) => {
+        let ended = false;
+        const handler = transform
+          ? (type: string, obj: any, raw: any) => cb(type, type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED' ? transform(obj) : obj, raw)
+          : cb;
+        const controller = await watch.watch(p, q, handler, (err?: any) => {
+          ended = true;
+          done(err);
+        });
+        if (!ended) options.onWatching?.();
+        return controller;
+      },
+    };
     return new this.lib.ListWatch(path, watcher, list, false, undefined, fieldSelector);
   }
 }
@@ -139,6 +149,8 @@ export interface InformerOptions {
    * a CRD, a copy of the whole CRD.
    */
   readonly transform?: (obj: any) => any;
+  /** Called each time a watch request has been answered 200: the informer follows changes again. */
+  readonly onWatching?: () => void;
 }
 
 /**

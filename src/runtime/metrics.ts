@@ -114,9 +114,36 @@ function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** The controller's own series: whether this process leads (absent without election) and its status writes. */
-export function renderControllerMetrics(leader: boolean | undefined, writes: ReadonlyMap<string, number>): string {
+/** Per watched kind, as the Kubernetes source reports it. */
+export interface WatchHealthSample {
+  readonly kind: string;
+  readonly up: boolean;
+  readonly errors: number;
+  readonly objects: number;
+}
+
+/**
+ * The controller's own series: whether this process leads (absent without election), its status
+ * writes, and per watched kind whether its watch is up, its failures and the objects it holds.
+ */
+export function renderControllerMetrics(
+  leader: boolean | undefined, writes: ReadonlyMap<string, number>, watches: readonly WatchHealthSample[] = [],
+): string {
   const lines: string[] = [];
+  if (watches.length > 0) {
+    const kind = (w: WatchHealthSample) => `{kind="${label(w.kind)}"}`;
+    lines.push(
+      '# HELP gateway_controller_watch_up Whether the kind is listed and watched (1), or its watch failed or the kind is not served (0); traffic keeps the last configuration meanwhile.',
+      '# TYPE gateway_controller_watch_up gauge',
+      ...watches.map((w) => `gateway_controller_watch_up${kind(w)} ${w.up ? 1 : 0}`),
+      '# HELP gateway_controller_watch_errors_total Failed lists and watches, by kind.',
+      '# TYPE gateway_controller_watch_errors_total counter',
+      ...watches.map((w) => `gateway_controller_watch_errors_total${kind(w)} ${w.errors}`),
+      '# HELP gateway_controller_objects Objects held from the API, by kind.',
+      '# TYPE gateway_controller_objects gauge',
+      ...watches.map((w) => `gateway_controller_objects${kind(w)} ${w.objects}`),
+    );
+  }
   if (leader !== undefined) {
     lines.push(
       '# HELP gateway_controller_leader Whether this process holds the status Lease and writes status (1) or stands by (0).',

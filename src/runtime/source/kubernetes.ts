@@ -152,12 +152,24 @@ export function withoutBookkeeping(obj: any): any {
 interface Watched {
   readonly informer: Informer;
   synced: boolean;
+  /** Listed and watching, for metrics: false after an error until the next successful list, and while the kind is not served. */
+  up: boolean;
+  /** Failures since the start, for metrics. */
+  errors: number;
+  readonly kind: string;
   failures: number;
   reportedAbsent: boolean;
   /** The last error logged, so that an outage is told once, not once per retry. */
   lastError?: string;
   retry?: NodeJS.Timeout;
   readonly keys: Set<string>;
+}
+
+export interface WatchHealth {
+  readonly kind: string;
+  readonly up: boolean;
+  readonly errors: number;
+  readonly objects: number;
 }
 
 export interface KubernetesSourceOptions {
@@ -200,6 +212,19 @@ export class KubernetesSource implements Source {
     return this.latest.get(key);
   }
 
+  /**
+   * Per kind: whether its watches are up (listed, and no error since), their failures so far, and
+   * the objects held. A data plane serving from a stale cache stays ready; this is how to see it.
+   */
+  health(): WatchHealth[] {
+    const byKind = new Map<string, { up: boolean; errors: number; objects: number }>();
+    for (const entry of this.watched.values()) {
+      const h = byKind.get(entry.kind) ?? { up: true, errors: 0, objects: 0 };
+      byKind.set(entry.kind, { up: h.up && entry.up, errors: h.errors + entry.errors, objects: h.objects + entry.keys.size });
+    }
+    return [...byKind].map(([kind, h]) => ({ kind, ...h })).sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -211,9 +236,20 @@ export class KubernetesSource implements Source {
 
   private watch(id: string, resource: Resource, path: string, fieldSelector?: string): void {
     const entry: Watched = {
-      informer: this.options.api.informer(path, fieldSelector, () => this.listed(id, entry),
-        resource.metadataOnly ? { metadataOnly: true, transform: slimMetadata } : { transform: withoutBookkeeping }),
+      informer: this.options.api.informer(path, fieldSelector, () => this.listed(id, entry), {
+        ...resource.metadataOnly ? { metadataOnly: true, transform: slimMetadata } : { transform: withoutBookkeeping },
+        // A watch resumed from the last resourceVersion (no list needed) is up again too.
+        onWatching: () => {
+          if (this.closed || this.watched.get(id) !== entry) return;
+          entry.up = true;
+          entry.synced = true;
+          entry.failures = 0;
+        },
+      }),
       synced: false,
+      up: false,
+      errors: 0,
+      kind: resource.kind,
       failures: 0,
       reportedAbsent: false,
       keys: new Set(),
@@ -237,6 +273,7 @@ export class KubernetesSource implements Source {
     if (entry.reportedAbsent) this.options.log(`controller: ${id} is served by the API now`);
     entry.reportedAbsent = false;
     entry.synced = true;
+    entry.up = true;
     entry.failures = 0;
     entry.lastError = undefined;
     this.checkSynced();
@@ -245,6 +282,8 @@ export class KubernetesSource implements Source {
   private failed(id: string, entry: Watched, resource: Resource, err: any): void {
     if (this.closed || this.watched.get(id) !== entry) return;
     entry.synced = false;
+    entry.up = false;
+    entry.errors++;
     const status = err?.statusCode ?? err?.code;
     let delay: number;
     // An optional kind whose CRD is not installed (404), or a referenced Secret we may not read
