@@ -18,9 +18,18 @@ const GATEWAY_API_CRDS = ['backendtlspolicies', 'gatewayclasses', 'gateways', 'g
 
 
 async function call(server: TestApiServer, method: string, urlPath: string, body?: unknown, contentType = 'application/json') {
+  return callAs(server, undefined, method, urlPath, body, contentType);
+}
+
+/** A request with a bearer token (none when undefined). */
+async function callAs(server: TestApiServer, token: string | undefined, method: string, urlPath: string, body?: unknown,
+  contentType = 'application/json') {
   const res = await fetch(server.url + urlPath, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': contentType },
+    headers: {
+      ...body === undefined ? {} : { 'Content-Type': contentType },
+      ...token === undefined ? {} : { Authorization: `Bearer ${token}` },
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() as any };
@@ -34,9 +43,10 @@ async function getAs(server: TestApiServer, urlPath: string, accept: string) {
 
 /** A watch stream read line by line. */
 class WatchStream {
-  static async open(server: TestApiServer, urlPath: string, accept?: string): Promise<WatchStream> {
+  static async open(server: TestApiServer, urlPath: string, accept?: string, token?: string): Promise<WatchStream> {
     const abort = new AbortController();
-    const res = await fetch(server.url + urlPath, { signal: abort.signal, headers: accept === undefined ? {} : { Accept: accept } });
+    const headers = { ...accept === undefined ? {} : { Accept: accept }, ...token === undefined ? {} : { Authorization: `Bearer ${token}` } };
+    const res = await fetch(server.url + urlPath, { signal: abort.signal, headers });
     return new WatchStream(res, abort);
   }
 
@@ -781,5 +791,320 @@ describe('the test API server, with kubectl', () => {
       { name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 },
       { name: 'other', port: 8443, protocol: 'TCP', targetPort: 8443 },
     ]);
+  });
+});
+
+const RBAC = '/apis/rbac.authorization.k8s.io/v1';
+const SA_TOKEN = 'sa-token';
+const SA_USER = 'system:serviceaccount:ctl:controller';
+const USER_TOKEN = 'alice-token';
+
+/** The 403 Status the real server answers a denied request with. */
+function forbiddenStatus(message: string, details: Record<string, string>) {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Forbidden', details, code: 403 };
+}
+
+describe('the test API server, authentication and RBAC', () => {
+  let server: TestApiServer;
+  const admin = (method: string, urlPath: string, body?: unknown) => callAs(server, 'test', method, urlPath, body);
+  const sa = (method: string, urlPath: string, body?: unknown, contentType?: string) => callAs(server, SA_TOKEN, method, urlPath, body, contentType);
+  const cannot = (what: string) => `User "${SA_USER}" cannot ${what}`;
+
+  /** A ClusterRole or Role with `rules`, bound to the ServiceAccount by a binding of the same name. */
+  async function grant(name: string, rules: unknown[], namespace?: string, roleKind?: 'Role' | 'ClusterRole') {
+    const kind = roleKind ?? (namespace === undefined ? 'ClusterRole' : 'Role');
+    const roleUrl = kind === 'ClusterRole' ? `${RBAC}/clusterroles` : `${RBAC}/namespaces/${namespace}/roles`;
+    if (rules.length > 0) expect((await admin('POST', roleUrl, { metadata: { name }, rules })).status).toBe(201);
+    const binding = {
+      metadata: { name },
+      subjects: [{ kind: 'ServiceAccount', name: 'controller', namespace: 'ctl' }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name },
+    };
+    const bindingUrl = namespace === undefined ? `${RBAC}/clusterrolebindings` : `${RBAC}/namespaces/${namespace}/rolebindings`;
+    expect((await admin('POST', bindingUrl, binding)).status).toBe(201);
+  }
+
+  beforeEach(async () => {
+    server = await TestApiServer.start({
+      crdDir: CRD_DIR,
+      namespaces: ['default', 'ctl', 'app'],
+      tokens: { [SA_TOKEN]: { user: SA_USER }, [USER_TOKEN]: { user: 'alice', groups: ['devs'] } },
+    });
+    for (const ns of ['default', 'app']) {
+      for (const name of ['web', 'other']) {
+        expect((await admin('POST', `${GW}/namespaces/${ns}/httproutes`, { ...route(name), metadata: { name, namespace: ns } })).status).toBe(201);
+      }
+    }
+  });
+  afterEach(() => server.close());
+
+  test('answers 401 Unauthorized for an unknown token and, once tokens are given, for none', async () => {
+    const unauthorized = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+    expect(await callAs(server, 'nope', 'GET', routesUrl)).toEqual({ status: 401, body: unauthorized });
+    expect(await callAs(server, undefined, 'GET', '/api')).toEqual({ status: 401, body: unauthorized });
+    expect(await callAs(server, 'nope', 'POST', routesUrl, route('new'))).toEqual({ status: 401, body: unauthorized });
+    expect(server.object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'default', 'new')).toBeUndefined();
+    // The default kubeconfig's token is the admin with or without tokens, RBAC or not.
+    expect((await callAs(server, 'test', 'GET', routesUrl)).status).toBe(200);
+
+    const plain = await TestApiServer.start({ crdDir: CRD_DIR });
+    try {
+      expect(await callAs(plain, 'nope', 'GET', routesUrl)).toEqual({ status: 401, body: unauthorized });
+      expect((await callAs(plain, undefined, 'GET', routesUrl)).status).toBe(200);
+      expect((await callAs(plain, 'test', 'GET', routesUrl)).status).toBe(200);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  test('lets every authenticated user read discovery, and nothing else without a binding', async () => {
+    for (const p of ['/api', '/api/v1', '/apis', `${RBAC}`, '/apis/apps/v1', GW, '/version', '/openapi/v3']) {
+      expect([p, (await sa('GET', p)).status]).toEqual([p, 200]);
+    }
+    const rbac = (await sa('GET', RBAC)).body.resources.map((r: any) => r.name);
+    expect(rbac).toEqual(['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']);
+    expect(await sa('GET', routesUrl)).toEqual({
+      status: 403,
+      body: forbiddenStatus(`httproutes.gateway.networking.k8s.io is forbidden: ${cannot('list resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`,
+        { group: 'gateway.networking.k8s.io', kind: 'httproutes' }),
+    });
+    expect(await sa('GET', '/metrics')).toEqual({ status: 403, body: forbiddenStatus(`forbidden: ${cannot('get path "/metrics"')}`, {}) });
+  });
+
+  test('allows what a ClusterRoleBinding\'s ClusterRole allows, in every namespace, and 403 otherwise', async () => {
+    await grant('reader', [
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['list'] },
+    ]);
+    expect((await sa('GET', routesUrl)).body.items.map((o: any) => o.metadata.name)).toEqual(['other', 'web']);
+    expect((await sa('GET', `${GW}/namespaces/app/httproutes/web`)).body.metadata).toMatchObject({ name: 'web', namespace: 'app' });
+    expect((await sa('GET', `${GW}/httproutes`)).body.items).toHaveLength(4);
+    expect((await sa('GET', '/api/v1/namespaces/app/services')).status).toBe(200);
+
+    const watch = await WatchStream.open(server, `${routesUrl}?watch=1&resourceVersion=${server.resourceVersion}`, undefined, SA_TOKEN);
+    try {
+      expect(watch.response.status).toBe(200);
+      expect((await admin('DELETE', `${routesUrl}/other`)).status).toBe(200);
+      const [event] = await watch.until(() => true);
+      expect([event.type, event.object.metadata.name]).toEqual(['DELETED', 'other']);
+    } finally {
+      watch.close();
+    }
+
+    const created = await sa('POST', routesUrl, route('new'));
+    expect(created).toEqual({
+      status: 403,
+      body: forbiddenStatus(`httproutes.gateway.networking.k8s.io is forbidden: ${cannot('create resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`,
+        { group: 'gateway.networking.k8s.io', kind: 'httproutes' }),
+    });
+    expect(server.object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'default', 'new')).toBeUndefined();
+    expect((await sa('DELETE', `${routesUrl}/web`)).body.message)
+      .toBe(`httproutes.gateway.networking.k8s.io "web" is forbidden: ${cannot('delete resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`);
+    expect((await sa('DELETE', routesUrl)).body.message)
+      .toBe(`httproutes.gateway.networking.k8s.io is forbidden: ${cannot('deletecollection resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`);
+    expect(await sa('GET', `${GW}/gatewayclasses`)).toEqual({
+      status: 403,
+      body: forbiddenStatus(`gatewayclasses.gateway.networking.k8s.io is forbidden: ${cannot('list resource "gatewayclasses" in API group "gateway.networking.k8s.io" at the cluster scope')}`,
+        { group: 'gateway.networking.k8s.io', kind: 'gatewayclasses' }),
+    });
+    // The core group has no suffix and no group in the details.
+    expect(await sa('GET', '/api/v1/namespaces/default/services/web')).toEqual({
+      status: 403,
+      body: forbiddenStatus(`services "web" is forbidden: ${cannot('get resource "services" in API group "" in the namespace "default"')}`,
+        { name: 'web', kind: 'services' }),
+    });
+    // Another user is bound to nothing.
+    expect((await callAs(server, USER_TOKEN, 'GET', routesUrl)).body.message)
+      .toBe('httproutes.gateway.networking.k8s.io is forbidden: User "alice" cannot list resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"');
+  });
+
+  test('matches subjects by User name, Group (a ServiceAccount\'s own groups too) and ServiceAccount namespace', async () => {
+    const rules = [{ apiGroups: ['*'], resources: ['*'], verbs: ['get'] }];
+    expect((await admin('POST', `${RBAC}/clusterroles`, { metadata: { name: 'getter' }, rules })).status).toBe(201);
+    const bind = (name: string, subject: unknown) => admin('POST', `${RBAC}/clusterrolebindings`,
+      { metadata: { name }, subjects: [subject], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'getter' } });
+    const get = async (token: string) => (await callAs(server, token, 'GET', `${routesUrl}/web`)).status;
+
+    expect((await bind('wrong-namespace', { kind: 'ServiceAccount', name: 'controller', namespace: 'app' })).status).toBe(201);
+    expect((await bind('group-of-alice', { kind: 'Group', name: 'devs' })).status).toBe(201);
+    expect([await get(SA_TOKEN), await get(USER_TOKEN)]).toEqual([403, 200]);
+    expect((await bind('sa-group', { kind: 'Group', name: 'system:serviceaccounts:ctl' })).status).toBe(201);
+    expect(await get(SA_TOKEN)).toBe(200);
+    expect((await admin('DELETE', `${RBAC}/clusterrolebindings/sa-group`)).status).toBe(200);
+    expect(await get(SA_TOKEN)).toBe(403);
+    expect((await bind('by-user-name', { kind: 'User', name: SA_USER })).status).toBe(201);
+    expect(await get(SA_TOKEN)).toBe(200);
+  });
+
+  test('limits a RoleBinding to its namespace, to a Role of that namespace or a ClusterRole', async () => {
+    await grant('route-reader', [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['list'] }], 'app');
+    expect((await sa('GET', `${GW}/namespaces/app/httproutes`)).status).toBe(200);
+    expect((await sa('GET', routesUrl)).body.message)
+      .toBe(`httproutes.gateway.networking.k8s.io is forbidden: ${cannot('list resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`);
+    expect((await sa('GET', `${GW}/httproutes`)).body.message)
+      .toBe(`httproutes.gateway.networking.k8s.io is forbidden: ${cannot('list resource "httproutes" in API group "gateway.networking.k8s.io" at the cluster scope')}`);
+
+    // A ClusterRole bound in a namespace grants its rules there only.
+    expect((await admin('POST', `${RBAC}/clusterroles`, {
+      metadata: { name: 'service-reader' },
+      rules: [{ apiGroups: [''], resources: ['services'], verbs: ['get', 'list'] }],
+    })).status).toBe(201);
+    await grant('service-reader', [], 'app', 'ClusterRole');
+    expect((await sa('GET', '/api/v1/namespaces/app/services')).status).toBe(200);
+    expect((await sa('GET', '/api/v1/namespaces/default/services')).status).toBe(403);
+    expect((await sa('GET', '/api/v1/services')).status).toBe(403);
+
+    // A binding to a role that does not exist grants nothing, and the real message names it.
+    await grant('missing', [], 'default');
+    expect((await sa('GET', routesUrl)).body.message)
+      .toBe(`httproutes.gateway.networking.k8s.io is forbidden: ${cannot('list resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`
+        + ': RBAC: role.rbac.authorization.k8s.io "missing" not found');
+  });
+
+  test('allows only the resourceNames of a rule, including a watch that selects the name', async () => {
+    await grant('one-route', [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], resourceNames: ['web'], verbs: ['get', 'patch', 'list', 'watch'] }], 'default');
+    expect((await sa('GET', `${routesUrl}/web`)).status).toBe(200);
+    expect(await sa('GET', `${routesUrl}/other`)).toEqual({
+      status: 403,
+      body: forbiddenStatus(`httproutes.gateway.networking.k8s.io "other" is forbidden: ${cannot('get resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`,
+        { name: 'other', group: 'gateway.networking.k8s.io', kind: 'httproutes' }),
+    });
+    const labels = { metadata: { labels: { team: 'a' } } };
+    expect((await sa('PATCH', `${routesUrl}/web`, labels, 'application/merge-patch+json')).body.metadata.labels).toEqual({ team: 'a' });
+    expect((await sa('PATCH', `${routesUrl}/other`, labels, 'application/merge-patch+json')).status).toBe(403);
+    expect(server.object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'default', 'other').metadata.labels).toBeUndefined();
+    // Without a name a request never matches a rule with resourceNames.
+    expect((await sa('GET', routesUrl)).body.message)
+      .toBe(`httproutes.gateway.networking.k8s.io is forbidden: ${cannot('list resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`);
+    expect((await sa('GET', `${routesUrl}?fieldSelector=metadata.name%3Dweb`)).body.items.map((o: any) => o.metadata.name)).toEqual(['web']);
+
+    const watch = await WatchStream.open(server, `${routesUrl}?watch=1&fieldSelector=metadata.name%3Dweb`, undefined, SA_TOKEN);
+    try {
+      expect(watch.response.status).toBe(200);
+      const [event] = await watch.until(() => true);
+      expect([event.type, event.object.metadata.name]).toEqual(['ADDED', 'web']);
+    } finally {
+      watch.close();
+    }
+    const byPath = await WatchStream.open(server, `${routesUrl}/web?watch=1`, undefined, SA_TOKEN);
+    byPath.close();
+    expect(byPath.response.status).toBe(200);
+    expect((await sa('GET', `${routesUrl}?watch=1&fieldSelector=metadata.name%3Dother`)).body)
+      .toEqual(forbiddenStatus(`httproutes.gateway.networking.k8s.io "other" is forbidden: ${cannot('watch resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`,
+        { name: 'other', group: 'gateway.networking.k8s.io', kind: 'httproutes' }));
+    expect((await sa('GET', `${routesUrl}?watch=1`)).status).toBe(403);
+  });
+
+  test('tells a status subresource rule from the main resource\'s', async () => {
+    await grant('status-writer', [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes/status'], verbs: ['update', 'patch'] }]);
+    const current = (await admin('GET', `${routesUrl}/web`)).body;
+    const conditions = [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }];
+    const status = { parents: [{ parentRef: { name: 'gw' }, controllerName: 'example.com/c', conditions }] };
+    expect((await sa('PUT', `${routesUrl}/web/status`, { ...current, status })).status).toBe(200);
+    expect(await sa('PUT', `${routesUrl}/web`, current)).toEqual({
+      status: 403,
+      body: forbiddenStatus(`httproutes.gateway.networking.k8s.io "web" is forbidden: ${cannot('update resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"')}`,
+        { name: 'web', group: 'gateway.networking.k8s.io', kind: 'httproutes' }),
+    });
+    expect((await sa('GET', `${routesUrl}/web/status`)).body.message)
+      .toBe(`httproutes.gateway.networking.k8s.io "web" is forbidden: ${cannot('get resource "httproutes/status" in API group "gateway.networking.k8s.io" in the namespace "default"')}`);
+
+    await grant('route-writer', [{ apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['*'] }], 'app');
+    expect((await sa('PATCH', `${GW}/namespaces/app/httproutes/web`, { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await sa('PATCH', `${GW}/namespaces/app/httproutes/web/status`, { status }, 'application/merge-patch+json')).status).toBe(200);
+    // The main resource's rule does not reach the status subresource.
+    expect((await sa('GET', `${GW}/namespaces/app/httproutes/web/status`)).status).toBe(403);
+    await grant('any-status', [{ apiGroups: ['*'], resources: ['*/status'], verbs: ['get'] }]);
+    expect((await sa('GET', `${GW}/namespaces/app/httproutes/web/status`)).status).toBe(200);
+    expect((await sa('GET', '/api/v1/namespaces/app/services/x/status')).status).toBe(404);
+  });
+});
+
+describe('the test API server, RBAC with kubectl', () => {
+  let server: TestApiServer;
+  let dir: string;
+  let adminConfig: string;
+  let saConfig: string;
+
+  beforeAll(async () => {
+    server = await TestApiServer.start({ crdDir: CRD_DIR, namespaces: ['default', 'ctl'], tokens: { [SA_TOKEN]: { user: SA_USER } } });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiserver-rbac-'));
+    adminConfig = server.writeKubeconfig(path.join(dir, 'admin'));
+    saConfig = server.writeKubeconfig(path.join(dir, 'sa'), 'ctl', SA_TOKEN);
+  });
+  afterAll(async () => {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const manifest = [
+    'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: controller\n  namespace: ctl\n',
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: routes\nrules:\n'
+      + '- apiGroups: [gateway.networking.k8s.io]\n  resources: [httproutes]\n  verbs: [get, list, watch]\n',
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: routes\n'
+      + 'subjects:\n- kind: ServiceAccount\n  name: controller\n  namespace: ctl\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: routes\n',
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: leases\n  namespace: ctl\nrules:\n'
+      + '- apiGroups: [coordination.k8s.io]\n  resources: [leases]\n  verbs: [get, create, update]\n',
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: leases\n  namespace: ctl\n'
+      + 'subjects:\n- kind: ServiceAccount\n  name: controller\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: leases\n',
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: controller\n  namespace: ctl\nspec:\n  replicas: 2\n'
+      + '  selector:\n    matchLabels: {app: controller}\n  template:\n    metadata:\n      labels: {app: controller}\n'
+      + '    spec:\n      serviceAccountName: controller\n      containers:\n      - name: controller\n        image: example.com/controller:1\n',
+    'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: controller\n  namespace: ctl\nspec:\n  maxUnavailable: 1\n'
+      + '  selector:\n    matchLabels: {app: controller}\n',
+  ].join('---\n');
+
+  test('applies ServiceAccount, the four RBAC kinds, Deployment and PodDisruptionBudget, and reapplies them storing nothing new', async () => {
+    const file = path.join(dir, 'manifest.yaml');
+    fs.writeFileSync(file, manifest);
+    const created = await kubectl(adminConfig, ['apply', '-f', file]);
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toBe([
+      'serviceaccount/controller created',
+      'clusterrole.rbac.authorization.k8s.io/routes created',
+      'clusterrolebinding.rbac.authorization.k8s.io/routes created',
+      'role.rbac.authorization.k8s.io/leases created',
+      'rolebinding.rbac.authorization.k8s.io/leases created',
+      'deployment.apps/controller created',
+      'poddisruptionbudget.policy/controller created',
+      '',
+    ].join('\n'));
+    const rv = server.resourceVersion;
+    const again = await kubectl(adminConfig, ['apply', '-f', file]);
+    expect(again.stderr).toBe('');
+    // kubectl always sends a PodDisruptionBudget's selector (its patch strategy is replace), so it
+    // says configured, as against a real server; nothing is stored anew.
+    expect(again.stdout.trim().split('\n').map((l) => l.split(' ')[1])).toEqual([...Array(6).fill('unchanged'), 'configured']);
+    expect(server.resourceVersion).toBe(rv);
+    expect(server.object('apps/v1', 'Deployment', 'ctl', 'controller').metadata.generation).toBe(1);
+    expect(server.object('rbac.authorization.k8s.io/v1', 'ClusterRole', undefined, 'routes').rules[0].verbs).toEqual(['get', 'list', 'watch']);
+    const short = await kubectl(adminConfig, ['get', 'sa,deploy,pdb', '-n', 'ctl', '-o', 'name']);
+    expect(short.stdout).toBe('serviceaccount/controller\ndeployment.apps/controller\npoddisruptionbudget.policy/controller\n');
+  });
+
+  test('runs kubectl as the ServiceAccount: allowed by its bindings, Forbidden otherwise', async () => {
+    expect((await kubectl(adminConfig, ['apply', '-f', '-', '-n', 'default'], 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: web\nspec: {}\n')).code).toBe(0);
+    const routes = await kubectl(saConfig, ['get', 'httproutes', '-A', '-o', 'name']);
+    expect(routes.stderr).toBe('');
+    expect(routes.stdout).toBe('httproute.gateway.networking.k8s.io/web\n');
+    const lease = 'apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: leader\nspec:\n  holderIdentity: a\n';
+    expect((await kubectl(saConfig, ['create', '-f', '-'], lease)).stdout).toBe('lease.coordination.k8s.io/leader created\n');
+    const elsewhere = await kubectl(saConfig, ['create', '-n', 'default', '-f', '-'], lease);
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.stderr).toBe(`Error from server (Forbidden): error when creating "STDIN": leases.coordination.k8s.io is forbidden: User "${SA_USER}" `
+      + 'cannot create resource "leases" in API group "coordination.k8s.io" in the namespace "default"\n');
+    const secrets = await kubectl(saConfig, ['get', 'secrets']);
+    expect(secrets.stderr).toBe(`Error from server (Forbidden): secrets is forbidden: User "${SA_USER}" cannot list resource "secrets" in API group "" in the namespace "ctl"\n`);
+    const deleted = await kubectl(saConfig, ['delete', 'httproute', 'web', '-n', 'default']);
+    expect(deleted.stderr).toBe(`Error from server (Forbidden): httproutes.gateway.networking.k8s.io "web" is forbidden: User "${SA_USER}" `
+      + 'cannot delete resource "httproutes" in API group "gateway.networking.k8s.io" in the namespace "default"\n');
+  });
+
+  test('fails kubectl with an unknown token as not logged in', async () => {
+    const config = server.writeKubeconfig(path.join(dir, 'unknown'), 'default', 'unknown');
+    const r = await kubectl(config, ['get', 'httproutes']);
+    expect(r.code).not.toBe(0);
+    // What kubectl makes of a 401, as from a real server.
+    expect(r.stderr.trim().split('\n').pop()).toBe('error: You must be logged in to the server (the server has asked for the client to provide credentials)');
   });
 });

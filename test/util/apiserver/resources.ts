@@ -1,6 +1,6 @@
 /**
  * The resource types the test API server serves: a few built-in kinds (CustomResourceDefinition
- * among them), and the Gateway API kinds as the v1.6.1 standard CRDs declare them (read at start,
+ * and the RBAC kinds among them), and the Gateway API kinds as the v1.6.1 standard CRDs declare them (read at start,
  * so discovery follows the CRDs).
  */
 import * as fs from 'fs';
@@ -26,7 +26,7 @@ export interface ResourceType {
   readonly statusSubresource: boolean;
   /** A custom resource: merge-patch only, defaulted and validated by the engine. */
   readonly custom: boolean;
-  /** metadata.generation is 1 at create and bumped by spec changes (custom resources, CRDs). */
+  /** metadata.generation is 1 at create and bumped by spec changes (custom resources, CRDs, workloads). */
   readonly generation: boolean;
   /** An update (PUT) must carry metadata.resourceVersion (custom resources, CRDs). */
   readonly requiresResourceVersion: boolean;
@@ -63,6 +63,15 @@ const BUILTIN: ResourceType[] = [
   builtin('', 'v1', 'Secret', 'secrets', true),
   builtin('', 'v1', 'ConfigMap', 'configmaps', true, ['cm']),
   builtin('', 'v1', 'Pod', 'pods', true, ['po'], true, ['all']),
+  builtin('', 'v1', 'ServiceAccount', 'serviceaccounts', true, ['sa']),
+  // Workloads keep a generation (their status reports the one observed) but, like every built-in
+  // kind, take an update without resourceVersion.
+  { ...builtin('apps', 'v1', 'Deployment', 'deployments', true, ['deploy'], true, ['all'], true), requiresResourceVersion: false },
+  { ...builtin('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['pdb'], true, [], true), requiresResourceVersion: false },
+  builtin('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
+  builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
+  builtin('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
+  builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
   builtin('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
   builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   // Built in, yet like a custom resource it keeps a generation and refuses unconditional updates.

@@ -4,7 +4,8 @@
  * real server's behaviour where the project depends on it (research/kubernetes-api.md).
  * Custom resources are defaulted and validated by the project's engine, as the CRDs would be;
  * the CRDs themselves are readable as CustomResourceDefinition objects. Responses take the form
- * the Accept header negotiates: the object, a Table or PartialObjectMetadata.
+ * the Accept header negotiates: the object, a Table or PartialObjectMetadata. Requests are
+ * authenticated by bearer token and, but for the admin's, authorized by the stored RBAC objects.
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -13,6 +14,7 @@ import * as path from 'path';
 import { checkBuiltin } from './builtin-checks';
 import { Answer, Format, negotiate, partialObject } from './negotiate';
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch';
+import { ADMIN, ADMIN_TOKEN, attributes, authenticate, authorize, TokenUser } from './rbac';
 import { apiVersionOf, loadCrds, resourceTypes, ResourceType, storeKey, VERBS } from './resources';
 import { Matcher, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from './status';
@@ -34,6 +36,15 @@ export interface TestApiServerOptions {
    * simulates a cluster whose CRDs cannot be seen (their kinds are served either way). @default true
    */
   readonly crds?: boolean;
+  /**
+   * Bearer tokens and the users they authenticate; a ServiceAccount's user
+   * (`system:serviceaccount:NS:NAME`) gets its groups added. Such users are authorized by the
+   * stored RBAC objects. The token `test` (the default kubeconfig's) is always an admin that RBAC
+   * does not check. A request to `url` without a token is also the admin unless `tokens` is
+   * given, when it is 401 like an unknown token. (kubectl sends no token over http: the
+   * kubeconfig of a token points at a port that stands for it.)
+   */
+  readonly tokens?: Record<string, TokenUser>;
 }
 
 const JSON_TYPE = 'application/json';
@@ -51,20 +62,33 @@ interface ActiveWatch {
   end(): void;
 }
 
+/**
+ * One listening port. kubectl sends no credentials to an http server (client-go applies a
+ * kubeconfig's user only over https), so a kubeconfig for a token points at a port of its own,
+ * which takes a request without a token as carrying that one. A token that is sent wins.
+ */
+interface Listener {
+  readonly http: http.Server;
+  /** The token of a request without one; undefined: such a request is 401. */
+  readonly token: string | undefined;
+  port: number;
+}
+
 export class TestApiServer {
   static async start(options: TestApiServerOptions): Promise<TestApiServer> {
     const server = new TestApiServer(options);
-    await server.listen(0);
+    for (const l of server.listeners) await server.listen(l, 0);
     return server;
   }
 
   readonly types: ResourceType[];
   private readonly store: Store;
-  private readonly http: http.Server;
+  /** The first is `url`'s: without `tokens` its requests without a token are the admin's, as before tokens were checked. */
+  private readonly listeners: Listener[];
   private readonly sockets = new Set<Socket>();
   private readonly watches = new Set<ActiveWatch>();
   private readonly bookmarkIntervalMs: number;
-  private port = 0;
+  private readonly tokens?: Record<string, TokenUser>;
   private clusterIp = 0;
 
   private constructor(options: TestApiServerOptions) {
@@ -72,17 +96,11 @@ export class TestApiServer {
     this.types = resourceTypes(crds);
     this.store = new Store(options.historySize ?? 1000);
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 1000;
-    this.http = http.createServer((req, res) => {
-      this.handle(req, res).catch((err) => {
-        const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', String(err instanceof Error ? err.stack : err));
-        if (!res.headersSent) send(res, e.code, e.toStatus());
-        else res.end();
-      });
-    });
-    this.http.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
+    this.tokens = options.tokens;
+    const identities = options.tokens === undefined
+      ? [ADMIN_TOKEN, undefined]
+      : [undefined, ADMIN_TOKEN, ...Object.keys(options.tokens).filter((t) => t !== ADMIN_TOKEN)];
+    this.listeners = identities.map((token) => this.listener(token));
     const ns = this.type('', 'v1', 'namespaces')!;
     for (const name of options.namespaces ?? ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       this.store.create(storeKey(ns), this.withDefaults(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
@@ -97,7 +115,7 @@ export class TestApiServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.listeners[0].port}`;
   }
 
   /** The current global resourceVersion. */
@@ -105,20 +123,23 @@ export class TestApiServer {
     return String(this.store.resourceVersion);
   }
 
-  /** A kubeconfig for this server; client-node 1.x needs `insecure-skip-tls-verify` to accept http. */
-  kubeconfig(namespace = 'default'): string {
+  /**
+   * A kubeconfig for this server, as the user of `token` (by default the admin); client-node 1.x
+   * needs `insecure-skip-tls-verify` to accept http.
+   */
+  kubeconfig(namespace = 'default', token = ADMIN_TOKEN): string {
     return [
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
       '- name: test',
       '  cluster:',
-      `    server: ${this.url}`,
+      `    server: http://127.0.0.1:${this.listenerFor(token).port}`,
       '    insecure-skip-tls-verify: true',
       'users:',
       '- name: test',
       '  user:',
-      '    token: test',
+      `    token: ${token}`,
       'contexts:',
       '- name: test',
       '  context:',
@@ -130,10 +151,10 @@ export class TestApiServer {
     ].join('\n');
   }
 
-  /** Writes `kubeconfig()` to `file` and returns the path. */
-  writeKubeconfig(file: string, namespace = 'default'): string {
+  /** Writes `kubeconfig(namespace, token)` to `file` and returns the path. */
+  writeKubeconfig(file: string, namespace = 'default', token = ADMIN_TOKEN): string {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, this.kubeconfig(namespace));
+    fs.writeFileSync(file, this.kubeconfig(namespace, token));
     return file;
   }
 
@@ -159,18 +180,19 @@ export class TestApiServer {
   /** Stops listening and drops every connection: the server is unreachable until `goOnline`. */
   async goOffline(): Promise<void> {
     this.endWatches();
-    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    const closed = this.listeners.filter((l) => l.http.listening)
+      .map((l) => new Promise<void>((resolve) => l.http.close(() => resolve())));
     for (const s of this.sockets) s.destroy();
-    await closed;
+    await Promise.all(closed);
   }
 
-  /** Listens again on the same port. */
+  /** Listens again on the same ports. */
   async goOnline(): Promise<void> {
-    await this.listen(this.port);
+    for (const l of this.listeners) await this.listen(l, l.port);
   }
 
   async close(): Promise<void> {
-    if (this.http.listening) await this.goOffline();
+    if (this.listeners.some((l) => l.http.listening)) await this.goOffline();
   }
 
   /** The stored object, for a test to check (not a copy: do not modify it). */
@@ -179,12 +201,36 @@ export class TestApiServer {
     return t && this.store.get(storeKey(t), t.namespaced ? namespace ?? 'default' : undefined, name);
   }
 
-  private listen(port: number): Promise<void> {
+  private listener(token: string | undefined): Listener {
+    const l: Listener = {
+      token,
+      port: 0,
+      http: http.createServer((req, res) => {
+        this.handle(req, res, l).catch((err) => {
+          const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', String(err instanceof Error ? err.stack : err));
+          if (!res.headersSent) send(res, e.code, e.toStatus());
+          else res.end();
+        });
+      }),
+    };
+    l.http.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    return l;
+  }
+
+  /** The port of `token`; an unknown token's is one where a request without a token is 401. */
+  private listenerFor(token: string): Listener {
+    return this.listeners.find((l) => l.token === token) ?? this.listeners.find((l) => l.token === undefined)!;
+  }
+
+  private listen(l: Listener, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(port, '127.0.0.1', () => {
-        this.http.off('error', reject);
-        this.port = (this.http.address() as AddressInfo).port;
+      l.http.once('error', reject);
+      l.http.listen(port, '127.0.0.1', () => {
+        l.http.off('error', reject);
+        l.port = (l.http.address() as AddressInfo).port;
         resolve();
       });
     });
@@ -194,10 +240,20 @@ export class TestApiServer {
     return this.types.find((t) => t.group === group && t.version === version && t.plural === plural);
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, listener: Listener): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const parts = url.pathname.split('/').filter((p) => p !== '');
     const method = req.method ?? 'GET';
+
+    // Authentication and authorization come first, as in the real server's filter chain: a
+    // request that is not allowed is neither negotiated nor read.
+    const user = authenticate(req.headers.authorization, listener.token, this.tokens);
+    if (user !== ADMIN) {
+      authorize(user, attributes(url.pathname, method, url.searchParams), (plural, namespace) => {
+        const type = this.type('rbac.authorization.k8s.io', 'v1', plural)!;
+        return this.store.list(storeKey(type), namespace);
+      });
+    }
 
     const discovery = this.discovery(parts);
     if (discovery !== undefined) {
@@ -267,7 +323,7 @@ export class TestApiServer {
     const p = parts.join('/');
     if (p === 'version') return KUBE_VERSION;
     if (p === 'api') {
-      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${this.port}` }] };
+      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${this.listeners[0].port}` }] };
     }
     if (p === 'api/v1') return this.resourceList('', 'v1');
     if (p === 'apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups: this.groups().map((g) => this.group(g)) };

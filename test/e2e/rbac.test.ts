@@ -1,0 +1,181 @@
+/**
+ * The RBAC GatewayController synthesizes, enforced: the whole synthesized app applied with
+ * kubectl to the test API server (which authorizes each ServiceAccount's requests as the RBAC
+ * authorizer does), then the status controller and the proxy run with exactly their
+ * Deployment's arguments, each as its own ServiceAccount. Everything they need is allowed, and
+ * what they must not do is refused. Needs the compiled lib/ (jsii).
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { Backend, Gateway, GatewayController, HttpRoute, Listener, PathMatch, ProxyServiceType } from '../../src';
+import { leaseNameOf } from '../../src/cli/controller';
+import { DEFAULT_CONTROLLER_NAME } from '../../src/engine/constants';
+import { GATEWAY_EXISTS_FINALIZER } from '../../src/runtime/status-writer';
+import { EchoServer } from '../conformance/echo';
+import { freePort, tempDir } from '../runtime/support';
+import { TestApiServer } from '../util/apiserver';
+import { ControllerProcess, kubectl, spawnController, until } from '../util/kubectl';
+import { SHARED_DIR } from '../util/shared';
+
+jest.setTimeout(90_000);
+
+const SYSTEM = 'cdk8s-gateway-system';
+const EDGE = 'edge';
+const TOKENS = { status: 'status-token', proxy: 'proxy-token' };
+
+let dir: string;
+let server: TestApiServer;
+let echo: EchoServer;
+let objects: any[];
+const running: ControllerProcess[] = [];
+
+/** The platform app of docs/controller.md, reduced to what runs here: the controller, one Gateway it serves, a route to an echo Service. */
+function synthesize(echoPort: number): any[] {
+  const app = new App({ outdir: path.join(dir, 'dist') });
+  const chart = new Chart(app, 'platform', { namespace: EDGE });
+  const controller = new GatewayController(chart, 'Controller', { namespace: SYSTEM, replicas: 2 });
+  const gateway = new Gateway(chart, 'Public', { metadata: { name: 'public' }, gatewayClass: controller.gatewayClass, listeners: [Listener.http()] });
+  controller.serve(gateway, { replicas: 1, serviceType: ProxyServiceType.CLUSTER_IP });
+  const service = new ApiObject(chart, 'Echo', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' }, spec: { ports: [{ name: 'http', port: 8080 }] } });
+  new ApiObject(chart, 'EchoEndpoints', {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'echo-1', labels: { 'kubernetes.io/service-name': 'echo' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: echoPort, protocol: 'TCP' }],
+    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+  } as any);
+  new HttpRoute(chart, 'Web', {
+    metadata: { name: 'web' },
+    parents: [{ parent: gateway }],
+    rules: [{ matches: [{ path: PathMatch.prefix('/') }], backends: [Backend.fromServiceObject(service, { port: 8080 })] }],
+  });
+  app.synth();
+  return fs.readdirSync(app.outdir).filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(app.outdir, f), 'utf8')).map((d) => d.toJS()).filter(Boolean));
+}
+
+const component = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.labels?.['app.kubernetes.io/component'] === name);
+
+/**
+ * Runs a Deployment's container as a process: its args and its downward-API environment, its
+ * ServiceAccount's token; on this machine's loopback, with free ports instead of the pod's.
+ */
+async function runDeployment(deployment: any, token: string): Promise<ControllerProcess & { port: number }> {
+  const container = deployment.spec.template.spec.containers[0];
+  const args: string[] = [...container.args];
+  const drop = (flag: string) => {
+    const at = args.indexOf(flag);
+    if (at >= 0) args.splice(at, 2);
+  };
+  drop('--admin-port');
+  drop('--listen-offset');
+  expect(args[0]).toBe('controller');
+  const offset = (await freePort()) - 80;
+  const kubeconfig = server.writeKubeconfig(path.join(dir, `kubeconfig-${token}`), deployment.metadata.namespace, token);
+  const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', POD_NAME: `${deployment.metadata.name}-0`, POD_NAMESPACE: deployment.metadata.namespace };
+  const started = await spawnController(kubeconfig, [...args.slice(1), '--listen-offset', String(offset)], { env });
+  running.push(started);
+  return { ...started, port: 80 + offset };
+}
+
+function fetchStatus(port: number, urlPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: urlPath, headers: { host: 'example.com' }, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+/** One request as a ServiceAccount; resolves with the status code and the body. */
+function as(token: string, method: string, urlPath: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${server.url}${urlPath}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {} },
+    }, (res) => {
+      let text = '';
+      res.on('data', (c) => text += c);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+beforeAll(async () => {
+  dir = tempDir();
+  echo = await EchoServer.start({ namespace: EDGE, pod: 'echo-0' });
+  objects = synthesize(echo.httpPort);
+  const user = (o: any) => `system:serviceaccount:${o.metadata.namespace}:${o.metadata.name}`;
+  server = await TestApiServer.start({
+    crdDir: path.join(SHARED_DIR, 'gateway-api', 'crds', 'standard'),
+    tokens: {
+      [TOKENS.status]: { user: user(component('ServiceAccount', 'status-controller')) },
+      [TOKENS.proxy]: { user: user(component('ServiceAccount', 'proxy')) },
+    },
+  });
+  const admin = server.writeKubeconfig(path.join(dir, 'kubeconfig'));
+  const ordered = [...objects].sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
+  const namespaces = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${EDGE}\n`;
+  const applied = await kubectl(admin, ['apply', '-f', '-'], [namespaces, ...ordered.map((o) => JSON.stringify(o))].join('\n---\n'));
+  if (applied.code !== 0) throw new Error(`kubectl apply: ${applied.stderr}`);
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((c) => c.stop('SIGKILL')));
+  await echo?.close();
+  await server?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the synthesized RBAC, enforced', () => {
+  test('lets the status controller do its whole job as its ServiceAccount', async () => {
+    const controller = await runDeployment(component('Deployment', 'status-controller'), TOKENS.status);
+    const route = await until('the route status', async () => {
+      const r = await as(TOKENS.status, 'GET', `/apis/gateway.networking.k8s.io/v1/namespaces/${EDGE}/httproutes/web`);
+      return r.body?.status?.parents?.[0]?.conditions?.length ? r.body : undefined;
+    }, 30_000);
+    expect(route.status.parents[0].conditions.map((c: any) => `${c.type}=${c.status}`)).toEqual(['Accepted=True', 'ResolvedRefs=True']);
+    const gatewayClass = (await as(TOKENS.status, 'GET', '/apis/gateway.networking.k8s.io/v1/gatewayclasses/cdk8s-gateway')).body;
+    // The CRDs were read (SupportedVersion names their version) and the finalizer patched.
+    expect(gatewayClass.status.conditions.find((c: any) => c.type === 'SupportedVersion').message).toBe('Gateway API v1.6.1 is supported');
+    await until('the finalizer', async () => ((await as(TOKENS.status, 'GET', '/apis/gateway.networking.k8s.io/v1/gatewayclasses/cdk8s-gateway')).body
+      .metadata.finalizers?.includes(GATEWAY_EXISTS_FINALIZER) || undefined));
+    // Its Role allows get, create and update of Leases: not list.
+    expect((await as(TOKENS.status, 'GET', `/apis/coordination.k8s.io/v1/namespaces/${SYSTEM}/leases`)).status).toBe(403);
+    const lease = await as(TOKENS.status, 'GET', `/apis/coordination.k8s.io/v1/namespaces/${SYSTEM}/leases/${leaseNameOf(DEFAULT_CONTROLLER_NAME)}`);
+    expect(lease.body.spec.holderIdentity).toBe(`${component('Deployment', 'status-controller').metadata.name}-0`);
+    const gateway = (await as(TOKENS.status, 'GET', `/apis/gateway.networking.k8s.io/v1/namespaces/${EDGE}/gateways/public`)).body;
+    expect(gateway.status.addresses).toEqual([{ type: 'IPAddress', value: expect.stringMatching(/^10\.96\./) }]);
+    expect(controller.logs.filter((l) => /40[13]|forbidden|not allowed/i.test(l))).toEqual([]);
+  });
+
+  test('lets the proxy serve its Gateway as its ServiceAccount, reading only', async () => {
+    const proxy = await runDeployment(component('Deployment', 'proxy'), TOKENS.proxy);
+    await until('traffic through the proxy', async () => (await fetchStatus(proxy.port, '/')) === 200 || undefined, 30_000);
+    expect(proxy.logs.filter((l) => /40[13]|forbidden|not allowed/i.test(l))).toEqual([]);
+  });
+
+  test('refuses the proxy any write, and the status controller what it has no business doing', async () => {
+    const route = (await as(TOKENS.proxy, 'GET', `/apis/gateway.networking.k8s.io/v1/namespaces/${EDGE}/httproutes/web`)).body;
+    const write = await as(TOKENS.proxy, 'PUT', `/apis/gateway.networking.k8s.io/v1/namespaces/${EDGE}/httproutes/web/status`, route);
+    expect(write.status).toBe(403);
+    expect(write.body.message).toMatch(/cannot update resource "httproutes\/status" in API group "gateway.networking.k8s.io"/);
+    expect((await as(TOKENS.proxy, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${EDGE}/leases`,
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x' }, spec: {} })).status).toBe(403);
+    // The status controller: no spec writes, no Secrets written, the finalizer of its own class only, Leases in its own namespace only.
+    expect((await as(TOKENS.status, 'PUT', `/apis/gateway.networking.k8s.io/v1/namespaces/${EDGE}/httproutes/web`, route)).status).toBe(403);
+    expect((await as(TOKENS.status, 'POST', `/api/v1/namespaces/${EDGE}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } })).status).toBe(403);
+    await kubectl(server.writeKubeconfig(path.join(dir, 'kubeconfig')), ['apply', '-f', '-'],
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: other}\nspec: {controllerName: example.com/other}\n');
+    expect((await as(TOKENS.status, 'PATCH', '/apis/gateway.networking.k8s.io/v1/gatewayclasses/other', { metadata: { finalizers: ['x/y'] } }, 'application/merge-patch+json')).status).toBe(403);
+    expect((await as(TOKENS.status, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${EDGE}/leases`,
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x' }, spec: {} })).status).toBe(403);
+  });
+});
