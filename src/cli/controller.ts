@@ -106,6 +106,8 @@ export async function controllerCommand(argv: readonly string[], io: CliIo): Pro
     lookup: (key) => source.lookup(key),
     log,
     counted: (outcome) => writes.set(outcome, (writes.get(outcome) ?? 0) + 1),
+    // A status-only replica learns whether a Gateway is served from its proxy's Service.
+    proxies: serveTraffic ? undefined : source,
   }) : undefined;
   const elector = writer ? new LeaderElector({
     api,

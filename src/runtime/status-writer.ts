@@ -93,6 +93,49 @@ export function proxyAddresses(service: KubeObject | undefined, gatewayName: str
   return addresses;
 }
 
+/** Why a Gateway whose configuration is valid is not programmed yet: its proxy is not there to serve it. */
+export interface ProxyVerdict {
+  readonly reason: 'Pending' | 'AddressNotAssigned';
+  readonly message: string;
+}
+
+/**
+ * Whether the proxy of a Gateway can take traffic, when another process (a proxy Deployment)
+ * serves it: its Service exists (named and labelled for the Gateway), lists a ready endpoint,
+ * and, for a LoadBalancer, has been given an address. Undefined when it can.
+ */
+export function proxyVerdict(
+  service: KubeObject | undefined, namespace: string, gatewayName: string, readyEndpoints: number,
+): ProxyVerdict | undefined {
+  const name = `${namespace}/${proxyServiceName(gatewayName)}`;
+  if (!service || service.metadata.labels?.[GATEWAY_NAME_LABEL] !== gatewayNameLabelValue(gatewayName)) {
+    return { reason: 'Pending', message: `no proxy serves this Gateway: no Service ${name} labelled ${GATEWAY_NAME_LABEL}=${gatewayNameLabelValue(gatewayName)} (deploy one with GatewayController.serve())` };
+  }
+  if (readyEndpoints === 0) return { reason: 'Pending', message: `the proxy has no ready replica yet (Service ${name} has no ready endpoint)` };
+  const addresses = proxyAddresses(service, gatewayName);
+  if ((service as any).spec?.type === 'LoadBalancer' && addresses?.length === 0) {
+    return { reason: 'AddressNotAssigned', message: `the load balancer of Service ${name} has no address yet` };
+  }
+  return undefined;
+}
+
+/**
+ * The engine's Gateway status with Programmed (of the Gateway and of each listener) turned False
+ * for the verdict's reason, where the engine said True: the configuration is valid, but nothing
+ * serves it yet.
+ */
+export function withProxyVerdict(status: any, verdict: ProxyVerdict | undefined): any {
+  if (!verdict) return status;
+  const demote = (conditions: any[] | undefined) => conditions?.map((c) => (c.type === 'Programmed' && c.status === 'True'
+    ? { ...c, status: 'False', reason: verdict.reason, message: verdict.message }
+    : c));
+  return {
+    ...status,
+    conditions: demote(status.conditions),
+    ...Array.isArray(status.listeners) ? { listeners: status.listeners.map((l: any) => ({ ...l, conditions: demote(l.conditions) })) } : {},
+  };
+}
+
 function mergeStatus(ours: any, current: any, controllerName: string, now: string): unknown {
   for (const [list, ref] of [['parents', 'parentRef'], ['ancestors', 'ancestorRef']] as const) {
     if (!(list in ours)) continue;
@@ -164,6 +207,11 @@ export interface StatusWriterOptions {
   readonly counted?: (outcome: 'written' | 'conflict' | 'error') => void;
   /** @default () => new Date() */
   readonly clock?: () => Date;
+  /**
+   * Set when this process serves no traffic itself: Gateways are Programmed only once their proxy
+   * (another Deployment) is ready, judged from its Service and the ready endpoints behind it.
+   */
+  readonly proxies?: { readyEndpoints(namespace: string, service: string): number };
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -330,6 +378,17 @@ export class StatusWriter {
     return failed;
   }
 
+  private verdictOf(object: KubeObject): ProxyVerdict | undefined {
+    const proxies = this.options.proxies;
+    if (!proxies || (object.kind !== 'Gateway' && object.kind !== 'ListenerSet')) return undefined;
+    // A ListenerSet is served by its parent Gateway's proxy.
+    const parent = object.kind === 'ListenerSet' ? (object as any).spec?.parentRef : undefined;
+    const namespace = parent?.namespace ?? object.metadata.namespace ?? 'default';
+    const name = parent ? String(parent.name ?? '') : object.metadata.name ?? '';
+    const service = this.options.lookup(objectKey('Service', namespace, proxyServiceName(name)));
+    return proxyVerdict(service, namespace, name, proxies.readyEndpoints(namespace, proxyServiceName(name)));
+  }
+
   private addressesOf(object: KubeObject): GatewayAddress[] | undefined {
     if (object.kind !== 'Gateway') return undefined;
     const name = object.metadata.name ?? '';
@@ -341,10 +400,13 @@ export class StatusWriter {
     for (let attempt = 0; attempt < 5; attempt++) {
       const addresses = this.addressesOf(object);
       const now = kubeTime(this.options.clock?.() ?? new Date());
-      const status = statusToWrite(ours.status, object.status, this.options.controllerName, now, addresses);
+      const status = statusToWrite(withProxyVerdict(ours.status, this.verdictOf(object)), object.status, this.options.controllerName, now, addresses);
       if (status === undefined) {
         // A Gateway's addresses come from another object (its proxy Service): Gateways are always compared.
-        if (object.kind !== 'Gateway') this.settled.set(key, { ours, version: object.metadata.resourceVersion });
+        // (ListenerSets too when their Programmed follows the proxy.)
+        if (object.kind !== 'Gateway' && !(this.options.proxies && object.kind === 'ListenerSet')) {
+          this.settled.set(key, { ours, version: object.metadata.resourceVersion });
+        }
         return;
       }
       const response = await this.options.api.request('PUT', `${objectPath(object)}/status`, { ...object, status });

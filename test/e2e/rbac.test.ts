@@ -153,6 +153,10 @@ describe('the synthesized RBAC, enforced', () => {
     expect(lease.body.spec.holderIdentity).toBe(`${component('Deployment', 'status-controller').metadata.name}-0`);
     const gateway = (await as(TOKENS.status, 'GET', `/apis/gateway.networking.k8s.io/v1/namespaces/${EDGE}/gateways/public`)).body;
     expect(gateway.status.addresses).toEqual([{ type: 'IPAddress', value: expect.stringMatching(/^10\.96\./) }]);
+    // Valid, but no proxy replica is ready behind its Service yet: not Programmed.
+    expect(gateway.status.conditions.find((c: any) => c.type === 'Programmed')).toMatchObject({
+      status: 'False', reason: 'Pending', message: `the proxy has no ready replica yet (Service ${EDGE}/public-proxy has no ready endpoint)`,
+    });
     expect(controller.logs.filter((l) => /40[13]|forbidden|not allowed/i.test(l))).toEqual([]);
   });
 
@@ -160,6 +164,22 @@ describe('the synthesized RBAC, enforced', () => {
     const proxy = await runDeployment(component('Deployment', 'proxy'), TOKENS.proxy);
     await until('traffic through the proxy', async () => (await fetchStatus(proxy.port, '/')) === 200 || undefined, 30_000);
     expect(proxy.logs.filter((l) => /40[13]|forbidden|not allowed/i.test(l))).toEqual([]);
+    // What the endpoints controller would do once the proxy pod is ready: the Gateway is Programmed then.
+    const admin = server.writeKubeconfig(path.join(dir, 'kubeconfig'));
+    const slice = `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: public-proxy-1, namespace: ${EDGE}, labels: { kubernetes.io/service-name: public-proxy } }
+addressType: IPv4
+ports: [{ name: http-80, port: ${proxy.port}, protocol: TCP }]
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+`;
+    expect((await kubectl(admin, ['apply', '-f', '-'], slice)).code).toBe(0);
+    const programmed = await until('the Gateway to be Programmed', async () => {
+      const g = (await as(TOKENS.status, 'GET', `/apis/gateway.networking.k8s.io/v1/namespaces/${EDGE}/gateways/public`)).body;
+      const c = g.status.conditions.find((x: any) => x.type === 'Programmed');
+      return c.status === 'True' ? g : undefined;
+    });
+    expect(programmed.status.listeners.map((l: any) => l.conditions.find((c: any) => c.type === 'Programmed').status)).toEqual(['True']);
   });
 
   test('refuses the proxy any write, and the status controller what it has no business doing', async () => {

@@ -5,7 +5,8 @@ import { ConditionStatus } from '../../src/engine/translate/status';
 import { FileSource } from '../../src/runtime/source';
 import { referencedObjects, sameInput } from '../../src/runtime/source/kubernetes';
 import {
-  canonical, classFinalizers, GATEWAY_EXISTS_FINALIZER, keepTransitionTimes, kubeTime, objectPath, proxyAddresses, StatusWriter, statusToWrite,
+  canonical, classFinalizers, GATEWAY_EXISTS_FINALIZER, keepTransitionTimes, kubeTime, objectPath, proxyAddresses, proxyVerdict, StatusWriter,
+  statusToWrite, withProxyVerdict,
 } from '../../src/runtime/status-writer';
 
 const ME = 'gateway.cdk8s.io/controller';
@@ -328,5 +329,42 @@ describe('the gateway-exists finalizer of our GatewayClasses', () => {
       ['PATCH', '/apis/gateway.networking.k8s.io/v1/gatewayclasses/unused', { metadata: { resourceVersion: '5', finalizers: null } }, 'application/merge-patch+json'],
     ]);
     await writer.close();
+  });
+});
+
+describe('Programmed, when the proxy is another Deployment', () => {
+  const service = (spec: object, status?: object, labels: object = { 'gateway.networking.k8s.io/gateway-name': 'edge' }) => ({
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'edge-proxy', namespace: 'infra', labels }, spec, ...(status ? { status } : {}),
+  }) as any;
+
+  test('waits for the proxy Service, then for a ready endpoint, then for a load balancer address', () => {
+    expect(proxyVerdict(undefined, 'infra', 'edge', 0)).toEqual({
+      reason: 'Pending',
+      message: 'no proxy serves this Gateway: no Service infra/edge-proxy labelled gateway.networking.k8s.io/gateway-name=edge (deploy one with GatewayController.serve())',
+    });
+    expect(proxyVerdict(service({ type: 'ClusterIP' }, undefined, { 'gateway.networking.k8s.io/gateway-name': 'other' }), 'infra', 'edge', 3)?.reason).toBe('Pending');
+    expect(proxyVerdict(service({ type: 'ClusterIP', clusterIP: '10.0.0.1' }), 'infra', 'edge', 0))
+      .toEqual({ reason: 'Pending', message: 'the proxy has no ready replica yet (Service infra/edge-proxy has no ready endpoint)' });
+    expect(proxyVerdict(service({ type: 'ClusterIP', clusterIP: '10.0.0.1' }), 'infra', 'edge', 1)).toBeUndefined();
+    expect(proxyVerdict(service({ type: 'LoadBalancer', clusterIP: '10.0.0.1' }, { loadBalancer: {} }), 'infra', 'edge', 1))
+      .toEqual({ reason: 'AddressNotAssigned', message: 'the load balancer of Service infra/edge-proxy has no address yet' });
+    expect(proxyVerdict(service({ type: 'LoadBalancer' }, { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } }), 'infra', 'edge', 1)).toBeUndefined();
+  });
+
+  test('turns the Programmed conditions that were True False, and nothing else', () => {
+    const status = {
+      conditions: [cond('Accepted', 'True', 'Accepted'), cond('Programmed', 'True', 'Programmed')],
+      listeners: [
+        { name: 'a', conditions: [cond('Programmed', 'True', 'Programmed'), cond('ResolvedRefs', 'True', 'ResolvedRefs')] },
+        { name: 'b', conditions: [cond('Programmed', 'False', 'Invalid')] },
+      ],
+    };
+    const verdict = { reason: 'Pending', message: 'm' } as const;
+    const demoted = withProxyVerdict(status, verdict);
+    expect(demoted.conditions.map((c: any) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Accepted=True/Accepted', 'Programmed=False/Pending']);
+    expect(demoted.listeners.map((l: any) => l.conditions.map((c: any) => `${c.type}=${c.status}/${c.reason}`))).toEqual([
+      ['Programmed=False/Pending', 'ResolvedRefs=True/ResolvedRefs'], ['Programmed=False/Invalid'],
+    ]);
+    expect(withProxyVerdict(status, undefined)).toBe(status);
   });
 });

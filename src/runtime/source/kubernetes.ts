@@ -130,6 +130,7 @@ export function slimMetadata(obj: any): any {
 }
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 /**
  * An object without what only its writers read: `managedFields` (server-side apply's record of
@@ -185,6 +186,8 @@ export class KubernetesSource implements Source {
   /** The newest version of each object, status included, for the status writer. */
   private readonly latest = new Map<string, KubeObject>();
   private readonly watched = new Map<string, Watched>();
+  /** EndpointSlice keys by the `namespace/name` of their Service. */
+  private readonly slicesByService = new Map<string, Set<string>>();
   private current: KubeObject[] | undefined;
   private onChange: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -326,6 +329,7 @@ export class KubernetesSource implements Source {
     entry.keys.add(key);
     const previous = this.latest.get(key);
     this.latest.set(key, object);
+    if (object.kind === 'EndpointSlice') this.indexSlice(key, previous, object);
     const before = this.objects.get(key);
     if (before && sameInput(before, object)) {
       if (previous && JSON.stringify(previous.status) !== JSON.stringify(object.status)) this.options.onStatusChange?.();
@@ -338,10 +342,38 @@ export class KubernetesSource implements Source {
 
   private remove(entry: Watched, key: string): void {
     entry.keys.delete(key);
+    if (key.startsWith('EndpointSlice/')) this.indexSlice(key, this.latest.get(key), undefined);
     this.latest.delete(key);
     if (!this.objects.delete(key)) return;
     if (key.startsWith('Gateway/') || key.startsWith('ListenerSet/') || key.startsWith('BackendTLSPolicy/')) this.rewatchReferences();
     this.changed();
+  }
+
+  /**
+   * How many ready endpoints the EndpointSlices of a Service list (an endpoint is ready unless
+   * its `conditions.ready` is false): whether a proxy Service has a replica to send traffic to.
+   */
+  readyEndpoints(namespace: string, service: string): number {
+    let ready = 0;
+    for (const key of this.slicesByService.get(`${namespace}/${service}`) ?? []) {
+      for (const endpoint of (this.latest.get(key) as any)?.endpoints ?? []) if (endpoint?.conditions?.ready !== false) ready++;
+    }
+    return ready;
+  }
+
+  private indexSlice(key: string, before: KubeObject | undefined, after: KubeObject | undefined): void {
+    const serviceOf = (slice: KubeObject | undefined) => {
+      const name = slice?.metadata.labels?.[SERVICE_NAME_LABEL];
+      return slice && name ? `${slice.metadata.namespace ?? 'default'}/${name}` : undefined;
+    };
+    const [from, to] = [serviceOf(before), serviceOf(after)];
+    if (from === to) return;
+    if (from) {
+      const keys = this.slicesByService.get(from);
+      keys?.delete(key);
+      if (keys?.size === 0) this.slicesByService.delete(from);
+    }
+    if (to) this.slicesByService.set(to, (this.slicesByService.get(to) ?? new Set()).add(key));
   }
 
   /** One watch per referenced Secret or ConfigMap; watches of objects no longer referenced end. */
