@@ -4,6 +4,7 @@ import { ApiObject, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DEFAULT_CONTROLLER_NAME, GATEWAY_NAME_LABEL, gatewayNameLabelValue, proxyServiceName } from './engine/constants';
+import { referencedObjects } from './engine/references';
 import { Gateway, LoadBalancerCloud } from './gateway';
 import { GatewayClass } from './gateway-class';
 import { ListenerProtocol } from './listener';
@@ -91,6 +92,21 @@ export interface GatewayControllerProps {
   readonly resources?: ContainerResourceSettings;
 }
 
+/** Which Secrets the proxy of a Gateway may read. */
+export enum ProxySecretAccess {
+  /**
+   * Only the Secrets its Gateway references (listener certificates, client CA bundles, the
+   * backend client certificate), each by name, through a Role in the Secret's namespace: a
+   * compromised proxy, the part of the system that faces the internet, reads no other Secret.
+   */
+  GATEWAY_REFERENCES = 'GatewayReferences',
+  /**
+   * Every Secret of the cluster: for Gateways whose certificates are not known when the app is
+   * synthesized (listeners of ListenerSets in other namespaces, a Gateway changed outside the app).
+   */
+  CLUSTER = 'Cluster',
+}
+
 /** How the proxy of a Gateway is reached. */
 export enum ProxyServiceType {
   /** A cloud load balancer (the usual entry point). */
@@ -137,6 +153,13 @@ export interface ServeGatewayOptions {
    * @default - 100m / 128Mi requested, 1 CPU / 512Mi limit
    */
   readonly resources?: ContainerResourceSettings;
+
+  /**
+   * Which Secrets the proxy may read.
+   *
+   * @default ProxySecretAccess.GATEWAY_REFERENCES
+   */
+  readonly secretAccess?: ProxySecretAccess;
 }
 
 /** The objects that serve one Gateway. */
@@ -163,6 +186,7 @@ export class GatewayController extends Construct {
   private readonly proxyRole: kplus.ClusterRole;
   /** One binding for every proxy ServiceAccount, made on the first `serve`. */
   private proxyRoleBinding?: kplus.ClusterRoleBinding;
+  private proxySecretsBinding?: kplus.ClusterRoleBinding;
   private readonly served = new Map<string, GatewayProxy>();
 
   public constructor(scope: Construct, id: string, props: GatewayControllerProps = {}) {
@@ -214,7 +238,8 @@ export class GatewayController extends Construct {
     this.proxyRole = clusterScoped(new kplus.ClusterRole(this, 'ProxyRole', {
       metadata: { labels: { 'app.kubernetes.io/name': 'cdk8s-gateway', 'app.kubernetes.io/component': 'proxy' } },
     }));
-    allowReadInputs(this.proxyRole);
+    // Secrets: by name per Gateway (serve()), or through ProxySecretsRole for CLUSTER access.
+    allowReadInputs(this.proxyRole, { secrets: false });
   }
 
   /**
@@ -298,10 +323,60 @@ export class GatewayController extends Construct {
       },
     });
 
+    this.allowProxySecrets(scope, gateway, serviceAccount, options.secretAccess ?? ProxySecretAccess.GATEWAY_REFERENCES, labels);
+
     const proxy: GatewayProxy = { deployment, service, serviceAccount };
     this.served.set(key, proxy);
     return proxy;
   }
+
+  /**
+   * Lets a proxy read the Secrets its Gateway references, by name, with a Role and RoleBinding in
+   * each namespace they are in (or every Secret, for CLUSTER access). The references are fixed
+   * when serve() is called: a later change fails the synth, as it would break the proxy.
+   */
+  private allowProxySecrets(scope: Construct, gateway: Gateway, serviceAccount: kplus.ServiceAccount, access: ProxySecretAccess,
+    labels: { [key: string]: string }): void {
+    if (access === ProxySecretAccess.CLUSTER) {
+      if (!this.proxySecretsBinding) {
+        const role = clusterScoped(new kplus.ClusterRole(this, 'ProxySecretsRole', { metadata: { labels: { 'app.kubernetes.io/name': 'cdk8s-gateway', 'app.kubernetes.io/component': 'proxy' } } }));
+        role.allowRead(api('', 'secrets'));
+        this.proxySecretsBinding = clusterScoped(new kplus.ClusterRoleBinding(this, 'ProxySecretsRoleBinding', {
+          metadata: { labels: { 'app.kubernetes.io/name': 'cdk8s-gateway', 'app.kubernetes.io/component': 'proxy' } },
+          role,
+        }));
+      }
+      this.proxySecretsBinding.addSubjects(serviceAccount);
+      return;
+    }
+    const secrets = () => gatewaySecrets(gateway);
+    const declared = secrets();
+    const byNamespace = new Map<string, string[]>();
+    for (const ref of declared) {
+      const [, namespace, name] = ref.split('/');
+      byNamespace.set(namespace, [...byNamespace.get(namespace) ?? [], name]);
+    }
+    for (const [namespace, names] of byNamespace) {
+      const role = new kplus.Role(scope, `Secrets-${namespace}`, { metadata: { namespace, labels } });
+      for (const name of [...new Set(names)].sort()) {
+        role.allowRead({ apiGroup: '', resourceType: 'secrets', resourceName: name });
+      }
+      role.bind(serviceAccount);
+    }
+    const key = `${gateway.namespace}/${gateway.name}`;
+    this.node.addValidation({
+      validate: () => (JSON.stringify(secrets()) === JSON.stringify(declared) ? [] : [
+        `the Secrets gateway ${key} references changed after serve() (now ${secrets().join(', ') || 'none'}, its proxy may read ${declared.join(', ') || 'none'}); `
+        + 'call serve() after the last listener and certificate, or serve it with secretAccess: ProxySecretAccess.CLUSTER',
+      ]),
+    });
+  }
+}
+
+/** `Secret/namespace/name` of every Secret a Gateway references, sorted. */
+function gatewaySecrets(gateway: Gateway): string[] {
+  const object = { apiVersion: `${GATEWAY_API_GROUP}/v1`, kind: 'Gateway', metadata: { name: gateway.name, namespace: gateway.namespace }, spec: gateway._toSpec() };
+  return [...new Set(referencedObjects(object).filter((ref) => ref.startsWith('Secret/')))].sort();
 }
 
 interface ProxyPort {
@@ -347,10 +422,10 @@ function gatewayApiResources(): string[] {
 }
 
 /** Everything the engine takes as input: get, list and watch only. */
-function allowReadInputs(role: kplus.ClusterRole): void {
+function allowReadInputs(role: kplus.ClusterRole, options: { secrets: boolean } = { secrets: true }): void {
   role.allowRead(
     ...gatewayApiResources().map((r) => api(GATEWAY_API_GROUP, r)),
-    api('', 'services'), api('', 'namespaces'), api('', 'secrets'), api('', 'configmaps'),
+    api('', 'services'), api('', 'namespaces'), ...options.secrets ? [api('', 'secrets')] : [], api('', 'configmaps'),
     api('discovery.k8s.io', 'endpointslices'),
     // Read metadata-only, for the bundle-version annotation behind GatewayClass SupportedVersion.
     api('apiextensions.k8s.io', 'customresourcedefinitions'),

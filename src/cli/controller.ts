@@ -99,7 +99,10 @@ export async function controllerCommand(argv: readonly string[], io: CliIo): Pro
   const writes = new Map<string, number>();
   // Declared before the source, which calls it when a status it did not write appears.
   let writer: StatusWriter | undefined;
-  const source = new KubernetesSource({ api, log, onStatusChange: () => writer?.resync() });
+  // A proxy that serves some Gateways and writes no status reads only their Secrets.
+  const source = new KubernetesSource({
+    api, log, onStatusChange: () => writer?.resync(), gateways: gateways.length > 0 && !writeStatus ? gateways : undefined,
+  });
   writer = writeStatus ? new StatusWriter({
     api,
     controllerName,

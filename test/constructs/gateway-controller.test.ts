@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { chartIn, ofKind, only, synthApp } from './util';
 import {
-  CertificateRef, Gateway, GatewayClass, GatewayController, Listener, LoadBalancerCloud, ProxyServiceType,
+  CertificateRef, Gateway, GatewayClass, GatewayController, Listener, LoadBalancerCloud, ProxySecretAccess, ProxyServiceType,
 } from '../../src';
 import { checkObjects } from '../../src/engine/check';
 import { DEFAULT_CONTROLLER_NAME, proxyServiceName } from '../../src/engine/constants';
@@ -179,21 +179,71 @@ describe('GatewayController', () => {
       const role = byComponent(objects, 'Role', 'status-controller');
       expect(role.metadata.namespace).toBe('cdk8s-gateway-system');
       expect(role.rules).toStrictEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
-      const binding = only(objects, 'RoleBinding');
-      expect(binding.roleRef.name).toBe(role.metadata.name);
+      const bindings = ofKind(objects, 'RoleBinding').filter((b) => b.roleRef.name === role.metadata.name);
+      expect(bindings).toHaveLength(1);
+      const binding = bindings[0];
       expect(binding.subjects).toStrictEqual([expect.objectContaining({
         kind: 'ServiceAccount', name: byComponent(objects, 'ServiceAccount', 'status-controller').metadata.name, namespace: 'cdk8s-gateway-system',
       })]);
     });
 
-    test('lets each process read exactly what the Kubernetes source watches, CRDs included', () => {
-      const watched = [...RESOURCES.map((r) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}/${r.plural}`), '/secrets', '/configmaps'].sort();
-      for (const component of ['status-controller', 'proxy']) {
+    test('lets each process read exactly what the Kubernetes source watches, CRDs included; Secrets cluster-wide for status only', () => {
+      const watched = [...RESOURCES.map((r) => `${r.apiVersion.includes('/') ? r.apiVersion.split('/')[0] : ''}/${r.plural}`), '/configmaps'];
+      for (const [component, expected] of [['status-controller', [...watched, '/secrets']], ['proxy', watched]] as const) {
         const reads = rules(deployed().objects, 'ClusterRole', component)
           .filter((r) => r.verbs.join() === 'get,list,watch')
           .flatMap((r) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}`)));
-        expect(reads.sort()).toStrictEqual(watched);
+        expect(reads.sort()).toStrictEqual([...expected].sort());
       }
+    });
+
+    test('lets a proxy read the Secrets its Gateway references by name, in their namespaces, and no other', () => {
+      const chart = chartIn('edge');
+      const controller = new GatewayController(chart, 'Controller');
+      const gateway = new Gateway(chart, 'Gateway', {
+        metadata: { name: 'public' },
+        gatewayClass: controller.gatewayClass,
+        listeners: [
+          Listener.https({ name: 'a', port: 443, hostname: 'a.example.com', certificates: [CertificateRef.fromSecretName('a-tls'), CertificateRef.fromSecretName('shared-tls', 'certs')] }),
+          Listener.https({ name: 'b', port: 443, hostname: 'b.example.com', certificates: [CertificateRef.fromSecretName('b-tls')] }),
+        ],
+      });
+      const { serviceAccount } = controller.serve(gateway);
+      const objects = synthApp(chart);
+      const roles = ofKind(objects, 'Role').filter((r) => r.metadata.labels?.['app.kubernetes.io/component'] === 'proxy');
+      expect(roles.map((r) => [r.metadata.namespace, r.rules])).toStrictEqual([
+        ['certs', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['shared-tls'], verbs: ['get', 'list', 'watch'] }]],
+        ['edge', [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['a-tls'], verbs: ['get', 'list', 'watch'] },
+          { apiGroups: [''], resources: ['secrets'], resourceNames: ['b-tls'], verbs: ['get', 'list', 'watch'] }]],
+      ]);
+      for (const role of roles) {
+        const binding = ofKind(objects, 'RoleBinding').find((b) => b.roleRef.name === role.metadata.name)!;
+        expect(binding.metadata.namespace).toBe(role.metadata.namespace);
+        expect(binding.subjects).toStrictEqual([expect.objectContaining({ kind: 'ServiceAccount', name: serviceAccount.name, namespace: 'edge' })]);
+      }
+    });
+
+    test('lets a proxy read every Secret only when asked to', () => {
+      const chart = chartIn('edge');
+      const controller = new GatewayController(chart, 'Controller');
+      const gateway = new Gateway(chart, 'Gateway', { metadata: { name: 'public' }, gatewayClass: controller.gatewayClass, listeners: [Listener.https({ certificates: [CertificateRef.fromSecretName('a-tls')] })] });
+      const { serviceAccount } = controller.serve(gateway, { secretAccess: ProxySecretAccess.CLUSTER });
+      const objects = synthApp(chart);
+      expect(ofKind(objects, 'Role').filter((r) => r.metadata.labels?.['app.kubernetes.io/component'] === 'proxy')).toEqual([]);
+      const secretsRole = ofKind(objects, 'ClusterRole').find((r) => r.rules.some((x: any) => x.resources.includes('secrets')) && r.metadata.labels['app.kubernetes.io/component'] === 'proxy')!;
+      expect(secretsRole.rules.map((r: any) => ({ ...r, resourceNames: r.resourceNames ?? [] })))
+        .toStrictEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: [], verbs: ['get', 'list', 'watch'] }]);
+      const binding = ofKind(objects, 'ClusterRoleBinding').find((b) => b.roleRef.name === secretsRole.metadata.name)!;
+      expect(binding.subjects).toStrictEqual([expect.objectContaining({ kind: 'ServiceAccount', name: serviceAccount.name, namespace: 'edge' })]);
+    });
+
+    test('fails synth when the Gateway references another Secret after serve()', () => {
+      const chart = chartIn('edge');
+      const controller = new GatewayController(chart, 'Controller');
+      const gateway = new Gateway(chart, 'Gateway', { metadata: { name: 'public' }, gatewayClass: controller.gatewayClass, listeners: [Listener.https({ certificates: [CertificateRef.fromSecretName('a-tls')] })] });
+      controller.serve(gateway);
+      gateway.addListener(Listener.https({ name: 'other', hostname: 'other.example.com', certificates: [CertificateRef.fromSecretName('other-tls')] }));
+      expect(() => synthApp(chart)).toThrow(/the Secrets gateway edge\/public references changed after serve\(\) \(now Secret\/edge\/a-tls, Secret\/edge\/other-tls, its proxy may read Secret\/edge\/a-tls\)/);
     });
 
     test('gives the proxy read-only access, bound to its own ServiceAccount', () => {

@@ -7,15 +7,16 @@
  */
 import * as fs from 'fs';
 import * as http from 'http';
+import * as https from 'https';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { Backend, Gateway, GatewayController, HttpRoute, Listener, PathMatch, ProxyServiceType } from '../../src';
+import { Backend, CertificateRef, Gateway, GatewayController, HttpRoute, Listener, PathMatch, ProxyServiceType } from '../../src';
 import { leaseNameOf } from '../../src/cli/controller';
 import { DEFAULT_CONTROLLER_NAME } from '../../src/engine/constants';
 import { GATEWAY_EXISTS_FINALIZER } from '../../src/runtime/status-writer';
 import { EchoServer } from '../conformance/echo';
-import { freePort, tempDir } from '../runtime/support';
+import { freePort, selfSigned, tempDir, tlsSecret } from '../runtime/support';
 import { TestApiServer } from '../util/apiserver';
 import { ControllerProcess, kubectl, spawnController, until } from '../util/kubectl';
 import { SHARED_DIR } from '../util/shared';
@@ -37,7 +38,11 @@ function synthesize(echoPort: number): any[] {
   const app = new App({ outdir: path.join(dir, 'dist') });
   const chart = new Chart(app, 'platform', { namespace: EDGE });
   const controller = new GatewayController(chart, 'Controller', { namespace: SYSTEM, replicas: 2 });
-  const gateway = new Gateway(chart, 'Public', { metadata: { name: 'public' }, gatewayClass: controller.gatewayClass, listeners: [Listener.http()] });
+  const gateway = new Gateway(chart, 'Public', {
+    metadata: { name: 'public' },
+    gatewayClass: controller.gatewayClass,
+    listeners: [Listener.http(), Listener.https({ certificates: [CertificateRef.fromSecretName('public-tls')] })],
+  });
   controller.serve(gateway, { replicas: 1, serviceType: ProxyServiceType.CLUSTER_IP });
   const service = new ApiObject(chart, 'Echo', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' }, spec: { ports: [{ name: 'http', port: 8080 }] } });
   new ApiObject(chart, 'EchoEndpoints', {
@@ -82,9 +87,9 @@ async function runDeployment(deployment: any, token: string): Promise<Controller
   return { ...started, port: 80 + offset };
 }
 
-function fetchStatus(port: number, urlPath: string): Promise<number> {
+function fetchStatus(port: number, urlPath: string, secure = false): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: urlPath, headers: { host: 'example.com' }, agent: false }, (res) => {
+    (secure ? https : http).get({ host: '127.0.0.1', port, path: urlPath, headers: { host: 'example.com' }, agent: false, servername: 'example.com', rejectUnauthorized: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     }).on('error', reject);
@@ -123,7 +128,10 @@ beforeAll(async () => {
   const admin = server.writeKubeconfig(path.join(dir, 'kubeconfig'));
   const ordered = [...objects].sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
   const namespaces = `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${EDGE}\n`;
-  const applied = await kubectl(admin, ['apply', '-f', '-'], [namespaces, ...ordered.map((o) => JSON.stringify(o))].join('\n---\n'));
+  // The listener's certificate, and a Secret the proxy has no business reading.
+  const secrets = [tlsSecret('public-tls', selfSigned('example.com')), tlsSecret('other', selfSigned('other.example.com'))]
+    .map((secret: any) => JSON.stringify({ ...secret, metadata: { ...secret.metadata, namespace: EDGE } }));
+  const applied = await kubectl(admin, ['apply', '-f', '-'], [namespaces, ...ordered.map((o) => JSON.stringify(o)), ...secrets].join('\n---\n'));
   if (applied.code !== 0) throw new Error(`kubectl apply: ${applied.stderr}`);
 });
 
@@ -163,6 +171,8 @@ describe('the synthesized RBAC, enforced', () => {
   test('lets the proxy serve its Gateway as its ServiceAccount, reading only', async () => {
     const proxy = await runDeployment(component('Deployment', 'proxy'), TOKENS.proxy);
     await until('traffic through the proxy', async () => (await fetchStatus(proxy.port, '/')) === 200 || undefined, 30_000);
+    // HTTPS with the certificate of the Secret its Role names.
+    expect(await until('HTTPS through the proxy', async () => (await fetchStatus(proxy.port + 443 - 80, '/', true)) === 200 || undefined)).toBe(true);
     expect(proxy.logs.filter((l) => /40[13]|forbidden|not allowed/i.test(l))).toEqual([]);
     // What the endpoints controller would do once the proxy pod is ready: the Gateway is Programmed then.
     const admin = server.writeKubeconfig(path.join(dir, 'kubeconfig'));
@@ -179,7 +189,7 @@ endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
       const c = g.status.conditions.find((x: any) => x.type === 'Programmed');
       return c.status === 'True' ? g : undefined;
     });
-    expect(programmed.status.listeners.map((l: any) => l.conditions.find((c: any) => c.type === 'Programmed').status)).toEqual(['True']);
+    expect(programmed.status.listeners.map((l: any) => l.conditions.find((c: any) => c.type === 'Programmed').status)).toEqual(['True', 'True']);
   });
 
   test('refuses the proxy any write, and the status controller what it has no business doing', async () => {
@@ -187,6 +197,13 @@ endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
     const write = await as(TOKENS.proxy, 'PUT', `/apis/gateway.networking.k8s.io/v1/namespaces/${EDGE}/httproutes/web/status`, route);
     expect(write.status).toBe(403);
     expect(write.body.message).toMatch(/cannot update resource "httproutes\/status" in API group "gateway.networking.k8s.io"/);
+    // Secrets: its Gateway's certificate by name, nothing else, not even a list.
+    expect((await as(TOKENS.proxy, 'GET', `/api/v1/namespaces/${EDGE}/secrets/public-tls`)).status).toBe(200);
+    const other = await as(TOKENS.proxy, 'GET', `/api/v1/namespaces/${EDGE}/secrets/other`);
+    expect(other.status).toBe(403);
+    expect(other.body.message).toMatch(/secrets "other" is forbidden: User "system:serviceaccount:edge:[^"]+" cannot get resource "secrets" in API group "" in the namespace "edge"/);
+    expect((await as(TOKENS.proxy, 'GET', `/api/v1/namespaces/${EDGE}/secrets`)).status).toBe(403);
+    expect((await as(TOKENS.status, 'GET', `/api/v1/namespaces/${EDGE}/secrets/other`)).status).toBe(200);
     expect((await as(TOKENS.proxy, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${EDGE}/leases`,
       { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x' }, spec: {} })).status).toBe(403);
     // The status controller: no spec writes, no Secrets written, the finalizer of its own class only, Leases in its own namespace only.

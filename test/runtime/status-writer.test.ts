@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { tempDir } from './support';
+import { referencedObjects } from '../../src/engine/references';
 import { ConditionStatus } from '../../src/engine/translate/status';
 import { FileSource } from '../../src/runtime/source';
-import { referencedObjects, sameInput } from '../../src/runtime/source/kubernetes';
+import { sameInput } from '../../src/runtime/source/kubernetes';
 import {
   canonical, classFinalizers, GATEWAY_EXISTS_FINALIZER, keepTransitionTimes, kubeTime, objectPath, proxyAddresses, proxyVerdict, StatusWriter,
   statusToWrite, withProxyVerdict,

@@ -15,6 +15,7 @@
  * retried every half minute.
  */
 import { Snapshot, Source } from './index';
+import { referencedObjects } from '../../engine/references';
 import { keyOf } from '../../engine/translate/snapshot';
 import { KubeObject } from '../../engine/types';
 import { Informer, KubeApi } from '../kube-client';
@@ -69,33 +70,6 @@ const MAX_BACKOFF_MS = 30_000;
 function collectionPath(resource: Resource, namespace?: string): string {
   const base = resource.apiVersion.includes('/') ? `/apis/${resource.apiVersion}` : `/api/${resource.apiVersion}`;
   return `${base}${namespace ? `/namespaces/${namespace}` : ''}/${resource.plural}`;
-}
-
-/**
- * `Kind/namespace/name` of the Secrets and ConfigMaps an object references: any `certificateRefs`,
- * `caCertificateRefs` or `clientCertificateRef` in its spec, in the core group.
- */
-export function referencedObjects(object: KubeObject): string[] {
-  const found: string[] = [];
-  const namespace = object.metadata.namespace ?? 'default';
-  const visit = (value: unknown, key: string) => {
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item, key);
-      return;
-    }
-    if (typeof value !== 'object' || value === null) return;
-    const ref = value as Record<string, unknown>;
-    if ((key === 'certificateRefs' || key === 'caCertificateRefs' || key === 'clientCertificateRef') && typeof ref.name === 'string') {
-      const kind = typeof ref.kind === 'string' ? ref.kind : 'Secret';
-      if ((ref.group ?? '') === '' && (kind === 'Secret' || kind === 'ConfigMap')) {
-        found.push(`${kind}/${typeof ref.namespace === 'string' ? ref.namespace : namespace}/${ref.name}`);
-      }
-      return;
-    }
-    for (const [k, v] of Object.entries(ref)) visit(v, k);
-  };
-  visit(object.spec, 'spec');
-  return found;
 }
 
 /** Whether two versions of an object differ in what the engine reads: not in status or bookkeeping metadata. */
@@ -178,6 +152,12 @@ export interface KubernetesSourceOptions {
   readonly log: (line: string) => void;
   /** Called when only an object's status changed (someone else wrote it): the status writer checks it again. */
   readonly onStatusChange?: () => void;
+  /**
+   * `namespace/name` of the only Gateways served (a proxy's `--gateway`): the Secrets and
+   * ConfigMaps of other Gateways (and of ListenerSets attached to them) are not read.
+   * @default - every Gateway's
+   */
+  readonly gateways?: readonly string[];
 }
 
 export class KubernetesSource implements Source {
@@ -379,10 +359,18 @@ export class KubernetesSource implements Source {
   /** One watch per referenced Secret or ConfigMap; watches of objects no longer referenced end. */
   private rewatchReferences(): void {
     const wanted = new Set<string>();
+    const served = this.options.gateways && new Set(this.options.gateways);
+    // A proxy of some Gateways reads only their Secrets (its RBAC may allow no other).
+    const needed = (object: KubeObject) => {
+      const ns = object.metadata.namespace ?? 'default';
+      if (object.kind === 'BackendTLSPolicy') return true;
+      if (object.kind === 'Gateway') return !served || served.has(`${ns}/${object.metadata.name}`);
+      if (object.kind !== 'ListenerSet') return false;
+      const parent = (object as any).spec?.parentRef;
+      return !served || (parent !== undefined && served.has(`${parent.namespace ?? ns}/${parent.name}`));
+    };
     for (const object of this.objects.values()) {
-      if (object.kind === 'Gateway' || object.kind === 'ListenerSet' || object.kind === 'BackendTLSPolicy') {
-        for (const ref of referencedObjects(object)) wanted.add(ref);
-      }
+      if (needed(object)) for (const ref of referencedObjects(object)) wanted.add(ref);
     }
     for (const [id, entry] of this.watched) {
       if (!id.startsWith('Secret/') && !id.startsWith('ConfigMap/')) continue;
