@@ -6,12 +6,11 @@
 import { spawn } from 'child_process';
 import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as path from 'path';
 import * as tls from 'tls';
 import { backend, CONTROLLER, Echo, freePort, httpRoute, KeyPair, manifests, selfSigned, startEcho, tempDir, tlsSecret } from './runtime/support';
 import { TestApiServer, TestApiServerOptions } from './util/apiserver';
-import { ControllerProcess, spawnController, until } from './util/kubectl';
+import { apiRequest, ControllerProcess, fetchText, spawnController, until } from './util/kubectl';
 import { SHARED_DIR } from './util/shared';
 
 const BIN = path.join(__dirname, '..', 'bin', 'cdk8s-gateway');
@@ -38,20 +37,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function request(method: string, apiPath: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${server.url}${apiPath}`, {
-      method,
-      headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
-    }, (res) => {
-      let text = '';
-      res.on('data', (c) => text += c);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+function request(method: string, apiPath: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return apiRequest(server.url, method, apiPath, { body });
 }
 
 function collection(obj: any): string {
@@ -103,15 +90,6 @@ async function startController(args: string[]): Promise<Controller> {
   return controller;
 }
 
-function fetchText(port: number, urlPath: string, host = 'example.com'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: urlPath, headers: { host }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => body += c);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-}
 
 describe('controller', () => {
   let offset: number;
@@ -157,13 +135,9 @@ describe('controller', () => {
     const supported = async () => condition((await get(classKey)).status?.conditions, 'SupportedVersion');
     expect(await supported()).toMatchObject({ status: 'True', reason: 'SupportedVersion', message: 'Gateway API v1.6.1 is supported' });
     const crd = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/httproutes.${GW}`;
-    const annotate = (version: string) => new Promise<number>((resolve, reject) => {
-      const body = JSON.stringify({ metadata: { annotations: { [`${GW}/bundle-version`]: version } } });
-      const req = http.request(`${server.url}${crd}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json', 'content-length': Buffer.byteLength(body) } },
-        (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)));
-      req.on('error', reject);
-      req.end(body);
-    });
+    const annotate = async (version: string) => (await apiRequest(server.url, 'PATCH', crd, {
+      body: { metadata: { annotations: { [`${GW}/bundle-version`]: version } } }, contentType: 'application/merge-patch+json',
+    })).status;
     expect(await annotate('v1.5.0')).toBe(200);
     const unsupported = await until('SupportedVersion False', async () => ((await supported())?.status === 'False' ? supported() : undefined));
     expect(unsupported).toMatchObject({ reason: 'UnsupportedVersion' });

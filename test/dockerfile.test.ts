@@ -7,13 +7,12 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { backend, CONTROLLER, Echo, freePort, httpRoute, manifests, startEcho } from './runtime/support';
 import { TestApiServer } from './util/apiserver';
-import { ControllerProcess, kubectl, spawnController, until } from './util/kubectl';
+import { ControllerProcess, fetchText, kubectl, spawnController, until } from './util/kubectl';
 import { SHARED_DIR } from './util/shared';
 
 const REPO = path.resolve(__dirname, '..');
@@ -292,11 +291,6 @@ describe('the runtime stage, assembled without Docker', () => {
   });
 });
 
-function fetchStatus(port: number, urlPath: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: urlPath, headers: { host: 'example.com' }, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject);
-  });
+async function fetchStatus(port: number, urlPath: string): Promise<number> {
+  return (await fetchText(port, urlPath)).status;
 }

@@ -4,14 +4,13 @@
  * EndpointSlices. Needs the compiled lib/ (jsii) like every test that spawns bin/cdk8s-gateway.
  */
 import * as fs from 'fs';
-import * as http from 'http';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { EXAMPLES } from '../../examples';
 import { EchoServer } from '../conformance/echo';
 import { freePort, tempDir } from '../runtime/support';
 import { TestApiServer } from '../util/apiserver';
-import { ControllerProcess, kubectl as kubectlWith, Run, spawnController, until as untilWithin } from '../util/kubectl';
+import { ControllerProcess, fetchText as fetchFrom, kubectl as kubectlWith, Run, spawnController, until as untilWithin } from '../util/kubectl';
 import { SHARED_DIR } from '../util/shared';
 
 const EXAMPLE = 'shared-edge';
@@ -49,13 +48,7 @@ async function k(args: string[], input?: string): Promise<string> {
 }
 
 function fetchText(port: number, urlPath: string, host = HOST): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: urlPath, headers: { host }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => body += c);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
+  return fetchFrom(port, urlPath, host);
 }
 
 async function metrics(c: Controller): Promise<string> {

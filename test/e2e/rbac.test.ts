@@ -6,8 +6,6 @@
  * what they must not do is refused. Needs the compiled lib/ (jsii).
  */
 import * as fs from 'fs';
-import * as http from 'http';
-import * as https from 'https';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
@@ -18,7 +16,7 @@ import { GATEWAY_EXISTS_FINALIZER } from '../../src/runtime/status-writer';
 import { EchoServer } from '../conformance/echo';
 import { freePort, selfSigned, tempDir, tlsSecret } from '../runtime/support';
 import { TestApiServer } from '../util/apiserver';
-import { ControllerProcess, kubectl, spawnController, until } from '../util/kubectl';
+import { apiRequest, ControllerProcess, fetchText, kubectl, spawnController, until } from '../util/kubectl';
 import { SHARED_DIR } from '../util/shared';
 
 jest.setTimeout(90_000);
@@ -87,30 +85,13 @@ async function runDeployment(deployment: any, token: string): Promise<Controller
   return { ...started, port: 80 + offset };
 }
 
-function fetchStatus(port: number, urlPath: string, secure = false): Promise<number> {
-  return new Promise((resolve, reject) => {
-    (secure ? https : http).get({ host: '127.0.0.1', port, path: urlPath, headers: { host: 'example.com' }, agent: false, servername: 'example.com', rejectUnauthorized: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject);
-  });
+async function fetchStatus(port: number, urlPath: string, secure = false): Promise<number> {
+  return (await fetchText(port, urlPath, 'example.com', secure)).status;
 }
 
 /** One request as a ServiceAccount; resolves with the status code and the body. */
 function as(token: string, method: string, urlPath: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${server.url}${urlPath}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {} },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c) => text += c);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return apiRequest(server.url, method, urlPath, { body, contentType, token });
 }
 
 beforeAll(async () => {

@@ -4,6 +4,8 @@
  * controller as a process.
  */
 import { ChildProcess, spawn } from 'child_process';
+import * as http from 'http';
+import * as https from 'https';
 import * as path from 'path';
 
 export const KUBECTL = process.env.KUBECTL ?? 'kubectl';
@@ -92,4 +94,41 @@ export async function spawnController(kubeconfig: string, args: string[], option
       return exited;
     },
   };
+}
+
+export interface Reply<T> { status: number; body: T }
+
+/**
+ * One request to a test API server (`url`), JSON in and out; `token` is sent as a bearer token.
+ * Resolves with any status code.
+ */
+export function apiRequest(url: string, method: string, apiPath: string,
+  options: { body?: unknown; contentType?: string; token?: string } = {}): Promise<Reply<any>> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}${apiPath}`, {
+      method,
+      headers: {
+        ...options.token ? { authorization: `Bearer ${options.token}` } : {},
+        ...payload ? { 'content-type': options.contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+      },
+    }, (res) => {
+      let text = '';
+      res.on('data', (c) => text += c);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** A GET through a proxy on loopback with a Host header (HTTPS without verifying the certificate); the status and the body. */
+export function fetchText(port: number, urlPath: string, host = 'example.com', secure = false): Promise<Reply<string>> {
+  return new Promise((resolve, reject) => {
+    (secure ? https : http).get({ host: '127.0.0.1', port, path: urlPath, headers: { host }, agent: false, servername: host, rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => body += c);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
 }
