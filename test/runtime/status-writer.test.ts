@@ -331,6 +331,40 @@ describe('the gateway-exists finalizer of our GatewayClasses', () => {
     ]);
     await writer.close();
   });
+
+  test('when not allowed to patch the class, says so once, keeps writing status and tries again on later passes', async () => {
+    const objects = new Map<string, any>([
+      ['GatewayClass//used', gatewayClass('used')],
+      ['Gateway/infra/gw', { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'infra', resourceVersion: '1' }, spec: { gatewayClassName: 'used' } }],
+    ]);
+    const calls: string[] = [];
+    let version = 10;
+    const api = {
+      request: async (method: string, urlPath: string, body?: any) => {
+        calls.push(`${method} ${urlPath}`);
+        if (method === 'PATCH') return { status: 403, body: { message: 'gatewayclasses.gateway.networking.k8s.io "used" is forbidden' } };
+        const stored = { ...body, metadata: { ...body.metadata, resourceVersion: String(++version) } };
+        objects.set(body.kind === 'Gateway' ? 'Gateway/infra/gw' : 'GatewayClass//used', stored);
+        return { status: 200, body: stored };
+      },
+    };
+    const logs: string[] = [];
+    const writer = new StatusWriter({
+      api: api as any, controllerName: ME, lookup: (k) => objects.get(k), log: (l) => logs.push(l), clock: () => new Date(NOW),
+    });
+    const status = (kind: string, name: string, namespace?: string) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind, name, namespace, status: { conditions: [cond('Accepted', 'True', 'Accepted')] } });
+    writer.setActive(true);
+    writer.sync(new Map<string, any>([['GatewayClass//used', status('GatewayClass', 'used')], ['Gateway/infra/gw', status('Gateway', 'gw', 'infra')]]));
+    for (let i = 0; i < 50 && (writer as any).running; i++) await (writer as any).running;
+    writer.resync();
+    for (let i = 0; i < 50 && (writer as any).running; i++) await (writer as any).running;
+    expect(calls.filter((c) => c.startsWith('PATCH'))).toHaveLength(2);
+    expect(calls.filter((c) => c.startsWith('PUT')).sort()).toEqual([
+      'PUT /apis/gateway.networking.k8s.io/v1/gatewayclasses/used/status', 'PUT /apis/gateway.networking.k8s.io/v1/namespaces/infra/gateways/gw/status',
+    ]);
+    expect(logs).toEqual(['controller: finalizer of GatewayClass//used not added: 403 gatewayclasses.gateway.networking.k8s.io "used" is forbidden']);
+    await writer.close();
+  });
 });
 
 describe('Programmed, when the proxy is another Deployment', () => {
