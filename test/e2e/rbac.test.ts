@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { Backend, CertificateRef, Gateway, GatewayController, HttpRoute, Listener, PathMatch, ProxyServiceType } from '../../src';
 import { leaseNameOf } from '../../src/cli/controller';
 import { DEFAULT_CONTROLLER_NAME } from '../../src/engine/constants';
@@ -23,7 +23,7 @@ jest.setTimeout(90_000);
 
 const SYSTEM = 'cdk8s-gateway-system';
 const EDGE = 'edge';
-const TOKENS = { status: 'status-token', proxy: 'proxy-token' };
+const TOKENS = { status: 'status-token', proxy: 'proxy-token', noCrds: 'no-crds-token' };
 
 let dir: string;
 let server: TestApiServer;
@@ -104,6 +104,7 @@ beforeAll(async () => {
     tokens: {
       [TOKENS.status]: { user: user(component('ServiceAccount', 'status-controller')) },
       [TOKENS.proxy]: { user: user(component('ServiceAccount', 'proxy')) },
+      [TOKENS.noCrds]: { user: `system:serviceaccount:${SYSTEM}:no-crds` },
     },
   });
   const admin = server.writeKubeconfig(path.join(dir, 'kubeconfig'));
@@ -195,5 +196,32 @@ endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
     expect((await as(TOKENS.status, 'PATCH', '/apis/gateway.networking.k8s.io/v1/gatewayclasses/other', { metadata: { finalizers: ['x/y'] } }, 'application/merge-patch+json')).status).toBe(403);
     expect((await as(TOKENS.status, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${EDGE}/leases`,
       { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x' }, spec: {} })).status).toBe(403);
+  });
+
+  test('serves on, saying once why, when a status controller may not read CRDs (an older RBAC)', async () => {
+    // The status controller's ClusterRole and Lease Role, less the CRD rule, for another ServiceAccount.
+    const statusRole = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.labels?.['app.kubernetes.io/component'] === 'status-controller');
+    const leaseRole = objects.find((o) => o.kind === 'Role' && o.metadata.labels?.['app.kubernetes.io/component'] === 'status-controller');
+    const rules = [...statusRole.rules, ...leaseRole.rules].filter((r: any) => !r.resources.includes('customresourcedefinitions'));
+    const subjects = [{ kind: 'ServiceAccount', name: 'no-crds', namespace: SYSTEM }];
+    const rbac = [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'no-crds' }, rules },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'no-crds' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'no-crds' }, subjects },
+    ];
+    const applied = await kubectl(server.writeKubeconfig(path.join(dir, 'kubeconfig')), ['apply', '-f', '-'], rbac.map((o) => stringify(o)).join('---\n'));
+    expect(applied.stderr).toBe('');
+    // Only one status writer at a time: the first one goes away, releasing its Lease.
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+    const deployment = component('Deployment', 'status-controller');
+    const controller = await runDeployment({ ...deployment, metadata: { ...deployment.metadata, name: 'no-crds' } }, TOKENS.noCrds);
+    const message = await until('SupportedVersion from the new leader', async () => {
+      const c = (await as(TOKENS.noCrds, 'GET', '/apis/gateway.networking.k8s.io/v1/gatewayclasses/cdk8s-gateway')).body.status.conditions
+        .find((x: any) => x.type === 'SupportedVersion');
+      return c.message.includes('no Gateway API CustomResourceDefinitions were seen') ? c : undefined;
+    });
+    expect(message).toMatchObject({ status: 'True', reason: 'SupportedVersion' });
+    expect(controller.logs.filter((l) => /CustomResourceDefinition cannot be listed \(403, not allowed/.test(l))).toHaveLength(1);
+    const route = (await as(TOKENS.noCrds, 'GET', `/apis/gateway.networking.k8s.io/v1/namespaces/${EDGE}/httproutes/web`)).body;
+    expect(route.status.parents[0].conditions.map((c: any) => `${c.type}=${c.status}`)).toEqual(['Accepted=True', 'ResolvedRefs=True']);
   });
 });
