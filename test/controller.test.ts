@@ -8,7 +8,7 @@ import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tls from 'tls';
-import { backend, CONTROLLER, Echo, freePort, httpRoute, KeyPair, manifests, selfSigned, startEcho, tempDir, tlsSecret } from './runtime/support';
+import { backend, CONTROLLER, Echo, freeOffset, freePort, httpRoute, KeyPair, manifests, selfSigned, startEcho, tempDir, tlsSecret } from './runtime/support';
 import { TestApiServer, TestApiServerOptions } from './util/apiserver';
 import { apiRequest, ControllerProcess, fetchText, spawnController, until } from './util/kubectl';
 import { SHARED_DIR } from './util/shared';
@@ -243,7 +243,7 @@ describe('controller when the API server goes away', () => {
       services: [{ name: 'echo', endpoints: [echo.port] }],
     });
     for (const obj of objects) await create(obj);
-    offset = (await freePort()) - 80;
+    offset = await freeOffset(80, 443);
     controller = await startController(['--listen-offset', String(offset), '--no-status']);
     await until('traffic', async () => (await fetchText(80 + offset, '/', 'web.example')).status === 200 || undefined);
   });

@@ -14,7 +14,7 @@ import { leaseNameOf } from '../../src/cli/controller';
 import { DEFAULT_CONTROLLER_NAME } from '../../src/engine/constants';
 import { GATEWAY_EXISTS_FINALIZER } from '../../src/runtime/status-writer';
 import { EchoServer } from '../conformance/echo';
-import { freePort, selfSigned, tempDir, tlsSecret } from '../runtime/support';
+import { freeOffset, selfSigned, tempDir, tlsSecret } from '../runtime/support';
 import { TestApiServer } from '../util/apiserver';
 import { apiRequest, ControllerProcess, fetchText, kubectl, spawnController, until } from '../util/kubectl';
 import { SHARED_DIR } from '../util/shared';
@@ -77,7 +77,7 @@ async function runDeployment(deployment: any, token: string): Promise<Controller
   drop('--admin-port');
   drop('--listen-offset');
   expect(args[0]).toBe('controller');
-  const offset = (await freePort()) - 80;
+  const offset = await freeOffset(80, 443);
   const kubeconfig = server.writeKubeconfig(path.join(dir, `kubeconfig-${token}`), deployment.metadata.namespace, token);
   const env = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', POD_NAME: `${deployment.metadata.name}-0`, POD_NAMESPACE: deployment.metadata.namespace };
   const started = await spawnController(kubeconfig, [...args.slice(1), '--listen-offset', String(offset)], { env });
@@ -147,7 +147,7 @@ describe('the synthesized RBAC, enforced', () => {
     expect(gateway.status.conditions.find((c: any) => c.type === 'Programmed')).toMatchObject({
       status: 'False', reason: 'Pending', message: `the proxy has no ready replica yet (Service ${EDGE}/public-proxy has no ready endpoint)`,
     });
-    expect(controller.logs.filter((l) => /40[13]|forbidden|not allowed/i.test(l))).toEqual([]);
+    expect(controller.logs.filter((l) => /\b40[13]\b|forbidden|not allowed/i.test(l))).toEqual([]);
   });
 
   test('lets the proxy serve its Gateway as its ServiceAccount, reading only', async () => {
@@ -155,7 +155,7 @@ describe('the synthesized RBAC, enforced', () => {
     await until('traffic through the proxy', async () => (await fetchStatus(proxy.port, '/')) === 200 || undefined, 30_000);
     // HTTPS with the certificate of the Secret its Role names.
     expect(await until('HTTPS through the proxy', async () => (await fetchStatus(proxy.port + 443 - 80, '/', true)) === 200 || undefined)).toBe(true);
-    expect(proxy.logs.filter((l) => /40[13]|forbidden|not allowed/i.test(l))).toEqual([]);
+    expect(proxy.logs.filter((l) => /\b40[13]\b|forbidden|not allowed/i.test(l))).toEqual([]);
     // What the endpoints controller would do once the proxy pod is ready: the Gateway is Programmed then.
     const admin = server.writeKubeconfig(path.join(dir, 'kubeconfig'));
     const slice = `apiVersion: discovery.k8s.io/v1

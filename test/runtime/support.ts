@@ -93,6 +93,26 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether nothing listens on the loopback port now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (port < 1024 || port > 65535) return resolve(false);
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A `--listen-offset` at which every one of the listener ports is free on loopback now. */
+export async function freeOffset(...listenerPorts: number[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const offset = (await freePort()) - listenerPorts[0];
+    const free = await Promise.all(listenerPorts.map((p) => portFree(p + offset)));
+    if (free.every(Boolean)) return offset;
+  }
+  throw new Error(`no free offset for ports ${listenerPorts.join(', ')}`);
+}
+
 export const CONTROLLER = 'example.com/gateway-controller';
 
 export interface ServiceSpec {
