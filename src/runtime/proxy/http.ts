@@ -79,8 +79,10 @@ export interface ProxyContext {
 export interface RulePlan {
   readonly filters: FilterPlan;
   readonly backends: readonly BackendIR[];
-  /** Running sums of the backends' weights, for a weighted pick in O(log n)-free linear time over few backends. */
-  readonly cumulative: readonly number[];
+  /** Each backend's weight (negative ones as 0). */
+  readonly weights: readonly number[];
+  /** The smooth weighted round robin's running scores, one per backend (the only mutable part of a plan). */
+  readonly scores: Float64Array;
   readonly totalWeight: number;
   readonly timeoutMs: number;
   readonly routeLabel: string;
@@ -92,17 +94,14 @@ export function rulePlan(result: HttpMatchResult): RulePlan {
   let plan = rulePlans.get(result.rule);
   if (plan) return plan;
   const { rule, route: routeIR } = result;
-  const cumulative: number[] = [];
-  let total = 0;
-  for (const b of rule.backends) {
-    total += Math.max(0, b.weight);
-    cumulative.push(total);
-  }
+  const weights = rule.backends.map((b) => Math.max(0, b.weight));
+  const total = weights.reduce((sum, w) => sum + w, 0);
   const limits = [parseDuration(rule.timeouts?.request), parseDuration(rule.timeouts?.backendRequest)].filter(ms => ms > 0);
   plan = {
     filters: filterPlan(rule.filters),
     backends: rule.backends,
-    cumulative,
+    weights,
+    scores: new Float64Array(weights.length),
     totalWeight: total,
     // One attempt per request, so the backendRequest limit and the request limit bound the same span.
     timeoutMs: limits.length > 0 ? Math.min(...limits) : 0,
@@ -112,12 +111,25 @@ export function rulePlan(result: HttpMatchResult): RulePlan {
   return plan;
 }
 
+/**
+ * The next backend by smooth weighted round robin (as nginx weighs upstreams): each pick adds
+ * every backend's weight to its score and takes the highest score, which then gives back the
+ * total. Every `totalWeight` picks take each backend exactly `weight` times, interleaved (70/30
+ * gives 7 and 3 in every 10, not a random draw that drifts by a few points over hundreds), and a
+ * backend of weight 0 is never taken. The scores live with the rule's plan, so a reload starts
+ * them afresh.
+ */
 export function pickBackend(plan: RulePlan): BackendIR | undefined {
   if (plan.totalWeight === 0) return undefined;
-  const r = Math.random() * plan.totalWeight;
-  const { cumulative } = plan;
-  for (let i = 0; i < cumulative.length; i++) if (r < cumulative[i]) return plan.backends[i];
-  return plan.backends[plan.backends.length - 1];
+  const { weights, scores } = plan;
+  let best = -1;
+  for (let i = 0; i < weights.length; i++) {
+    if (weights[i] === 0) continue;
+    scores[i] += weights[i];
+    if (best < 0 || scores[i] > scores[best]) best = i;
+  }
+  scores[best] -= plan.totalWeight;
+  return plan.backends[best];
 }
 
 /** The request as routing sees it. Header lookups scan the raw list, so no header object is built. */
