@@ -385,14 +385,18 @@ export class StatusWriter {
     const parent = object.kind === 'ListenerSet' ? (object as any).spec?.parentRef : undefined;
     const namespace = parent?.namespace ?? object.metadata.namespace ?? 'default';
     const name = parent ? String(parent.name ?? '') : object.metadata.name ?? '';
-    const service = this.options.lookup(objectKey('Service', namespace, proxyServiceName(name)));
-    return proxyVerdict(service, namespace, name, proxies.readyEndpoints(namespace, proxyServiceName(name)));
+    return proxyVerdict(this.proxyService(namespace, name), namespace, name, proxies.readyEndpoints(namespace, proxyServiceName(name)));
   }
 
   private addressesOf(object: KubeObject): GatewayAddress[] | undefined {
     if (object.kind !== 'Gateway') return undefined;
     const name = object.metadata.name ?? '';
-    return proxyAddresses(this.options.lookup(objectKey('Service', object.metadata.namespace, proxyServiceName(name))), name);
+    return proxyAddresses(this.proxyService(object.metadata.namespace ?? 'default', name), name);
+  }
+
+  /** The Service GatewayController makes for a Gateway's proxy, as the informers last saw it. */
+  private proxyService(namespace: string, gatewayName: string): KubeObject | undefined {
+    return this.options.lookup(objectKey('Service', namespace, proxyServiceName(gatewayName)));
   }
 
   private async write(key: string, first: KubeObject, ours: ObjectStatus): Promise<void> {

@@ -350,6 +350,8 @@ describe('GatewayController', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(names[1]).toBe('a-b-proxy');
     expect(names[0]).toMatch(/^gw-a-b-[0-9a-f]{8}-proxy$/);
+    // The example docs/controller.md gives.
+    expect(proxyServiceName('edge.example')).toBe('gw-edge-example-103ece1c-proxy');
   });
 
   test('rejects serving one Gateway twice', () => {
